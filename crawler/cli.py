@@ -1,0 +1,267 @@
+"""The ``newsarchive`` command: a thin click layer over the library.
+
+Each command parses its arguments, calls one library function and turns library
+errors into a one-line message and a documented exit code (:class:`ExitCode`).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from crawler.errors import NewsarchiveError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DB_HELP = "Archive file. Default: ./archive.db, or $NEWSARCHIVE_DB when set."
+
+
+class CommandError(click.ClickException):
+    """A library error shown as ``Error: message``, exiting with its own code."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def library_errors(func: F) -> F:
+    """Turn :class:`NewsarchiveError` into :class:`CommandError` with its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NewsarchiveError as exc:
+            raise CommandError(str(exc), int(exc.exit_code)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=True, path_type=Path),
+        default="archive.db",
+        envvar="NEWSARCHIVE_DB",
+        show_envvar=True,
+        show_default=True,
+        help=DB_HELP,
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsarchive")
+def cli() -> None:
+    """Crawl Chinese consumer-news portals into a searchable SQLite archive.
+
+    \b
+    Quick start (offline, on the bundled demo portal):
+        newsarchive demo
+    Crawl a bundled portal, or your own profile, every hour from cron:
+        newsarchive crawl ccn --db ~/news/archive.db
+
+    Exit codes: 0 ok, 1 partial (some pages failed), 2 bad input,
+    3 could not run (archive unusable), 4 locked (another crawl is running).
+    """
+
+
+# -- crawl ---------------------------------------------------------------------------------
+@cli.command()
+@click.argument("sites", nargs=-1, required=True, metavar="SITE_OR_PROFILE...")
+@db_option
+@click.option("--full", is_flag=True, help="Follow every list page, even if nothing is new.")
+@click.option("--refresh", is_flag=True, help="Re-fetch archived articles; keep changed versions.")
+@click.option("--since", metavar="DATE", help="With --refresh: only articles published since DATE.")
+@click.option(
+    "-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+    help="Override a Scrapy setting for this run, like `scrapy crawl -s` (repeatable).",
+)  # fmt: skip
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when the crawl is ok.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log on stderr.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Write Scrapy's log here.")
+@library_errors
+def crawl(
+    sites: tuple[str, ...],
+    db_path: Path,
+    full: bool,
+    refresh: bool,
+    since: str | None,
+    overrides: tuple[str, ...],
+    quiet: bool,
+    verbose: bool,
+    log_file: str | None,
+) -> None:
+    """Crawl portals and archive their new articles.
+
+    SITE_OR_PROFILE is a bundled profile name (see `newsarchive sites`) or a path
+    to a .toml profile. Only article URLs not yet in the archive are fetched, and
+    paging stops at the first list page that brings nothing new.
+
+    Prints one summary line: list pages, new articles, already archived, errors.
+    Failed pages are listed on stderr and recorded in the crawls/crawl_errors tables.
+
+    \b
+    Example:
+        newsarchive crawl ccn cqn ./my-portal.toml --db archive.db
+        newsarchive crawl ccn -s DOWNLOAD_DELAY=2 --quiet    # from cron
+    """
+    from crawler.crawl import parse_setting_overrides, progress_stream, run_crawl
+    from crawler.profiles import load_profile
+
+    profiles = [load_profile(s) for s in sites]
+    report = run_crawl(
+        profiles,
+        db_path,
+        overrides=parse_setting_overrides(overrides),
+        full=full,
+        refresh=refresh,
+        since=since,
+        verbose=verbose,
+        log_file=log_file,
+        progress=None if quiet else progress_stream(),
+    )
+    _print_report(report, quiet)
+    sys.exit(int(report.exit_code))
+
+
+def _print_report(report: Any, quiet: bool) -> None:
+    if not quiet or report.status != "ok":
+        click.echo(report.summary())
+    if report.status != "ok":
+        for site in report.sites:
+            for url, reason in site.error_samples:
+                click.echo(f"  {site.site}: {url}: {reason}", err=True)
+            if site.errors > len(site.error_samples):
+                more = site.errors - len(site.error_samples)
+                click.echo(f"  {site.site}: ... and {more} more (table crawl_errors)", err=True)
+
+
+# -- extract -------------------------------------------------------------------------------
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_URL...")
+@click.option("--url", "page_url", help="The URL a single saved FILE was fetched from.")
+@click.option(
+    "--encoding", help="Charset to assume, as if sent in the HTTP header (default: detect)."
+)
+def extract(inputs: tuple[str, ...], page_url: str | None, encoding: str | None) -> None:
+    """Extract articles from saved pages or URLs, as JSON Lines on stdout.
+
+    One object per input with keys file (the input as given), url, title,
+    published_at, source, author, editor and body; null where unknown. An input
+    that cannot be read gives an object with an "error" key and the run goes on.
+
+    \b
+    Example:
+        newsarchive extract page.html --url https://www.ccn.com.cn/Content/2022/09-21/1.html
+        newsarchive extract saved/*.html > articles.jsonl
+    """
+    from crawler.extract_files import extract_inputs
+
+    if page_url and len(inputs) > 1:
+        raise click.UsageError("--url goes with a single FILE")
+    for record in extract_inputs(inputs, page_url=page_url, encoding=encoding):
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+# -- sites ---------------------------------------------------------------------------------
+@cli.command()
+@click.argument("profiles", nargs=-1, metavar="[SITE_OR_PROFILE]...")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@library_errors
+def sites(profiles: tuple[str, ...], as_json: bool) -> None:
+    """List the bundled site profiles, or validate and show the ones given.
+
+    A malformed profile exits with code 2 and names the file, key and problem.
+
+    \b
+    Example:
+        newsarchive sites
+        newsarchive sites ./my-portal.toml
+    """
+    from crawler.profiles import bundled_profiles, load_profile
+
+    names = profiles or tuple(str(p) for p in bundled_profiles())
+    loaded = [load_profile(n) for n in names]
+    if as_json:
+        out = [
+            {"name": p.name, "title": p.title, "path": p.path, "start_urls": list(p.start_urls),
+             "article_url": p.article_url.pattern,
+             "list_url": p.list_url.pattern if p.list_url else None}  # fmt: skip
+            for p in loaded
+        ]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for p in loaded:
+        click.echo(f"{p.name:<12} {p.title or ''}  {' '.join(p.start_urls)}")
+
+
+# -- stats ---------------------------------------------------------------------------------
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@library_errors
+def stats(db_path: Path, as_json: bool) -> None:
+    """Per site: articles, new in the last run and last 7 days, last good run, errors.
+
+    \b
+    Example:
+        newsarchive stats --db archive.db
+    """
+    from crawler.archive import Archive
+
+    with Archive(db_path, readonly=True) as archive:
+        rows = archive.site_stats()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    header = ("site", "articles", "new last run", "new 7 days", "last ok run", "errors last run")
+    table = [header] + [
+        (r["site"], r["articles"], r["new_last_run"], r["new_7_days"], r["last_ok_run"] or "never",
+         r["errors_last_run"])  # fmt: skip
+        for r in rows
+    ]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+
+
+# -- demo ----------------------------------------------------------------------------------
+@cli.command()
+@db_option
+@click.option("--port", type=int, default=None, help="Port for the demo server (default 8765).")
+@click.option("--serve", is_flag=True, help="Only serve the demo portal until Ctrl-C.")
+@library_errors
+def demo(db_path: Path, port: int | None, serve: bool) -> None:
+    """Serve the bundled demo portal on 127.0.0.1, crawl it, and show the archive.
+
+    Runs offline: both demo portals (one UTF-8, one GBK) are served from the
+    package by a local server for the length of the crawl.
+
+    \b
+    Example:
+        newsarchive demo                 # crawl into ./archive.db and list it
+        newsarchive demo --serve         # just serve it on http://127.0.0.1:8765/
+        scrapy crawl portal -a site=demo-xfzx   # while --serve runs
+    """
+    from crawler.demo.run import run_demo, serve_demo
+
+    if serve:
+        serve_demo(port)
+        return
+    report, rows = run_demo(db_path, port)
+    click.echo(report.summary())
+    click.echo(f"\n{len(rows)} articles in {db_path}:")
+    for row in rows:
+        click.echo(f"  {row['site']:<10} {row['published_at'] or '':<26} {row['title']}")
+    click.echo(
+        f"\nTry: sqlite-utils rows {db_path} articles --limit 1   "
+        f"or   newsarchive search 召回 --db {db_path}"
+    )
+    sys.exit(int(report.exit_code))

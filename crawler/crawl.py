@@ -1,0 +1,246 @@
+"""Run a crawl: lock the archive, log the run, run one portal spider per site.
+
+This is the library behind ``newsarchive crawl``. Scrapy's reactor can run once per
+process, so :func:`run_crawl` is called at most once per process.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from crawler.archive import Archive
+from crawler.errors import ExitCode, LockedError, UsageError
+from crawler.profiles import Profile
+from crawler.signals import STAT
+
+STATUS_EXIT = {
+    "ok": ExitCode.OK,
+    "partial": ExitCode.PARTIAL,
+    "failed": ExitCode.PARTIAL,
+    "interrupted": ExitCode.PARTIAL,
+}
+
+
+@dataclass
+class SiteReport:
+    site: str
+    status: str = "ok"
+    list_pages: int = 0
+    new: int = 0
+    updated: int = 0
+    already_archived: int = 0
+    errors: int = 0
+    error_samples: list[tuple[str, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        text = (
+            f"{self.site}: {self.list_pages} list pages, {self.new} new, "
+            f"{self.already_archived} already archived, {self.errors} errors"
+        )
+        if self.updated:
+            text = text.replace(" new,", f" new, {self.updated} updated,")
+        return text
+
+
+@dataclass
+class CrawlReport:
+    crawl_id: int
+    status: str
+    sites: list[SiteReport]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return STATUS_EXIT.get(self.status, ExitCode.PARTIAL)
+
+    def summary(self) -> str:
+        """The one-line summary ``newsarchive crawl`` prints."""
+        return f"crawl {self.crawl_id} {self.status}: " + "; ".join(s.line() for s in self.sites)
+
+
+@contextmanager
+def archive_lock(db_path: str | Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the archive file for the whole run.
+
+    The OS drops the lock when the process dies, even by SIGKILL, so a stale lock
+    never blocks the next run. Raises :class:`LockedError` at once if it is taken.
+    """
+    fd = os.open(str(db_path), os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(
+                f"{db_path}: another newsarchive crawl is running on this archive; "
+                "not starting a second one"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def parse_setting_overrides(pairs: Sequence[str]) -> dict[str, str]:
+    """``["NAME=VALUE", ...]`` (from ``-s``) as a dict; raises UsageError on a bad pair."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"-s {pair!r}: expected NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+def build_settings(
+    db_path: str | Path,
+    overrides: dict[str, str] | None = None,
+    *,
+    verbose: bool = False,
+    log_file: str | None = None,
+) -> Any:
+    """The project's Scrapy settings with the archive path, logging and ``-s`` overrides."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
+    if verbose or log_file:
+        settings.set("LOG_ENABLED", True, priority="cmdline")
+        settings.set("LOG_LEVEL", "DEBUG" if verbose else "INFO", priority="cmdline")
+        if log_file:
+            settings.set("LOG_FILE", log_file, priority="cmdline")
+    else:
+        settings.set("LOG_LEVEL", "ERROR", priority="cmdline")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(
+    profiles: Sequence[Profile],
+    db_path: str | Path,
+    *,
+    overrides: dict[str, str] | None = None,
+    full: bool = False,
+    refresh: bool = False,
+    since: str | None = None,
+    verbose: bool = False,
+    log_file: str | None = None,
+    progress: IO[str] | None = None,
+) -> CrawlReport:
+    """Crawl ``profiles`` into the archive at ``db_path`` and log the run.
+
+    Raises :class:`~crawler.errors.ArchiveError` when the archive cannot be used and
+    :class:`~crawler.errors.LockedError` when another crawl holds it.
+    """
+    names = [p.name for p in profiles]
+    if len(set(names)) != len(names):
+        raise UsageError(f"a site is named twice: {', '.join(names)}")
+    archive = Archive(db_path)
+    try:
+        with archive_lock(db_path):
+            archive.mark_stale_crawls()
+            last_ok = list(
+                archive.db.query(
+                    "select started_at from crawls where status = 'ok' order by id desc limit 1"
+                )
+            )
+            crawl_id = archive.start_crawl(names, os.getpid())
+            settings = build_settings(db_path, overrides, verbose=verbose, log_file=log_file)
+            settings.set("NEWSARCHIVE_CRAWL_ID", crawl_id, priority="cmdline")
+            if last_ok:
+                settings.set("NEWSARCHIVE_LAST_RUN", last_ok[0]["started_at"], priority="cmdline")
+            try:
+                reports = _run_spiders(profiles, settings, full, refresh, since, progress)
+            except BaseException:
+                archive.finish_crawl(crawl_id, "failed", {})
+                raise
+            status = overall_status([r.status for r in reports])
+            archive.finish_crawl(crawl_id, status, {r.site: vars(r) for r in reports})
+            return CrawlReport(crawl_id, status, reports)
+    finally:
+        archive.close()
+
+
+def overall_status(statuses: Sequence[str]) -> str:
+    if "interrupted" in statuses:
+        return "interrupted"
+    if statuses and all(s == "failed" for s in statuses):
+        return "failed"
+    if any(s != "ok" for s in statuses):
+        return "partial"
+    return "ok"
+
+
+def _run_spiders(
+    profiles: Sequence[Profile],
+    settings: Any,
+    full: bool,
+    refresh: bool,
+    since: str | None,
+    progress: IO[str] | None,
+) -> list[SiteReport]:
+    from scrapy.crawler import CrawlerProcess
+
+    from pipelines.store import site_counts, site_status
+    from spiders.portal import PortalSpider
+
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawlers = []
+    for profile in profiles:
+        crawler = process.create_crawler(PortalSpider)
+        process.crawl(crawler, profile=profile, full=full, refresh=refresh, since=since)
+        crawlers.append((profile, crawler))
+    stop_progress = _start_progress(progress, [c for _, c in crawlers])
+    try:
+        process.start()
+    finally:
+        stop_progress()
+    reports = []
+    for profile, crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        counts = site_counts(stats)
+        status = site_status(counts, stats.get("finish_reason"))
+        errors = list(getattr(crawler.spider, "errors", []))
+        reports.append(SiteReport(profile.name, status, error_samples=errors[:20], **counts))
+    return reports
+
+
+def _start_progress(stream: IO[str] | None, crawlers: list[Any]) -> Callable[[], None]:
+    """A live progress line on ``stream`` while the reactor runs (terminals only)."""
+    if stream is None:
+        return lambda: None
+    from twisted.internet import reactor, task
+
+    def total(key: str) -> int:
+        return sum(int(c.stats.get_value(STAT + key) or 0) for c in crawlers if c.stats)
+
+    def draw() -> None:
+        pages = sum(
+            int(c.stats.get_value("response_received_count") or 0) for c in crawlers if c.stats
+        )
+        stream.write(
+            f"\r{pages} pages fetched, {total('new')} new articles, {total('errors')} errors "
+        )
+        stream.flush()
+
+    loop = task.LoopingCall(draw)
+    reactor.callWhenRunning(loop.start, 0.5)  # type: ignore[attr-defined]
+
+    def stop() -> None:
+        if loop.running:
+            loop.stop()
+        stream.write("\r" + " " * 70 + "\r")
+        stream.flush()
+
+    return stop
+
+
+def progress_stream() -> IO[str] | None:
+    """stderr when it is a terminal, else None (cron gets no progress line)."""
+    return sys.stderr if sys.stderr.isatty() else None

@@ -1,0 +1,94 @@
+"""Store articles in the archive, one transaction per item, and log failed pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.archive import Archive
+from crawler.items import Article
+from crawler.signals import STAT, page_failed
+
+
+class StorePipeline:
+    """Upsert each :class:`Article` into ``ARCHIVE_DB`` and count new/updated/unchanged.
+
+    When ``NEWSARCHIVE_CRAWL_ID`` is set (``newsarchive crawl`` does that), rows and
+    errors belong to that run; otherwise (plain ``scrapy crawl``) the pipeline opens
+    and closes a run of its own in the ``crawls`` table.
+    """
+
+    def __init__(self, crawler: Crawler, db_path: str, crawl_id: int | None) -> None:
+        self.crawler = crawler
+        self.db_path = db_path
+        self.crawl_id = crawl_id
+        self.own_run = crawl_id is None
+        self.archive: Archive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        db_path = crawler.settings.get("ARCHIVE_DB")
+        if not db_path:
+            raise NotConfigured("ARCHIVE_DB is not set")
+        crawl_id = crawler.settings.getint("NEWSARCHIVE_CRAWL_ID") or None
+        pipeline = cls(crawler, db_path, crawl_id)
+        crawler.signals.connect(pipeline._on_page_failed, signal=page_failed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.archive = Archive(self.db_path)
+        if self.own_run:
+            self.crawl_id = self.archive.start_crawl([self._site()])
+
+    def close_spider(self) -> None:
+        if self.archive is None:
+            return
+        if self.own_run and self.crawl_id is not None:
+            stats = self.crawler.stats
+            reason = stats.get_value("finish_reason") if stats else None
+            counts = site_counts(stats.get_stats() if stats else {})
+            status = site_status(counts, reason)
+            counts["status"] = status
+            self.archive.finish_crawl(self.crawl_id, status, {self._site(): counts})
+        self.archive.close()
+        self.archive = None
+
+    def process_item(self, item: Article) -> Article:
+        assert self.archive is not None
+        outcome = self.archive.upsert_article(item, self.crawl_id)
+        stats = self.crawler.stats
+        if stats is not None:
+            key = "already_archived" if outcome == "unchanged" else outcome
+            stats.inc_value(STAT + key)
+        return item
+
+    def _site(self) -> str:
+        spider = self.crawler.spider
+        return getattr(spider, "site", None) or getattr(spider, "name", "?")
+
+    def _on_page_failed(self, url: str, reason: str, spider: Any) -> None:
+        if self.archive is not None and spider is self.crawler.spider:
+            self.archive.record_error(self.crawl_id, self._site(), url, reason)
+
+
+def site_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    """The run-log counts of one site from its crawler's stats."""
+    return {
+        key: int(stats.get(STAT + key, 0) or 0)
+        for key in ("list_pages", "new", "updated", "already_archived", "errors")
+    }
+
+
+def site_status(counts: dict[str, Any], finish_reason: str | None) -> str:
+    """``ok``, ``partial``, ``failed`` or ``interrupted`` for one site's run."""
+    if finish_reason == "shutdown":
+        return "interrupted"
+    if finish_reason not in (None, "finished"):
+        return "failed"
+    if counts.get("errors"):
+        if counts.get("list_pages") or counts.get("new") or counts.get("already_archived"):
+            return "partial"
+        return "failed"
+    return "ok"

@@ -1,0 +1,286 @@
+"""The one spider: a site profile drives it through list pages to article pages.
+
+``scrapy crawl portal -a site=NAME_OR_PROFILE.toml`` runs it directly; ``newsarchive crawl``
+runs one per site in one process. It never writes the archive: it reads the set of
+archived URLs once at start, yields :class:`~crawler.items.Article` items for the
+pipelines, and reports failed pages through the :data:`page_failed` signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from lxml import etree
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from crawler.archive import Archive, utcnow
+from crawler.errors import ArchiveError
+from crawler.extract import extract
+from crawler.profiles import Profile, load_profile
+from crawler.signals import STAT, page_failed
+from crawler.urls import canonical_url
+
+_HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain", b"application/xml")
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b")
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+class PortalSpider(scrapy.Spider):
+    """Crawl one portal described by a site profile.
+
+    Arguments (``-a`` with ``scrapy crawl``): ``site`` (bundled profile name or path to a
+    ``.toml``), ``full`` (follow every list page even when nothing on it is new),
+    ``refresh`` (re-fetch archived articles too) and ``since`` (with ``refresh``: only
+    articles published on or after this date).
+    """
+
+    name = "portal"
+
+    def __init__(
+        self,
+        site: str | None = None,
+        profile: Profile | None = None,
+        full: bool | str = False,
+        refresh: bool | str = False,
+        since: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if profile is None:
+            if not site:
+                raise ValueError("the portal spider needs a site: -a site=NAME_OR_PROFILE.toml")
+            profile = load_profile(site)
+        super().__init__(**kwargs)
+        self.profile = profile
+        self.site = profile.name
+        self.allowed_domains = list(profile.allowed_domains)
+        self.full = _truthy(full)
+        self.refresh = _truthy(refresh)
+        self.since = since or None
+        self.known: set[str] = set()
+        self.errors: list[tuple[str, str]] = []
+        self._scheduled_lists: set[str] = set()
+        self._scheduled_articles: set[str] = set()
+        self._skipped_known: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        for key, value in spider.profile.settings.items():
+            crawler.settings.set(key, value, priority="spider")
+        crawler.signals.connect(spider._on_item_dropped, signal=signals.item_dropped)
+        return spider
+
+    # -- start ---------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        db_path = self.settings.get("ARCHIVE_DB")
+        refresh_urls: list[str] = []
+        try:
+            with Archive(db_path, readonly=True) as archive:
+                self.known = archive.known_urls()
+                if self.refresh:
+                    refresh_urls = archive.urls_to_refresh(self.site, self.since)
+        except ArchiveError:
+            self.known = set()  # no archive yet: everything is new
+        for url in self.profile.start_urls:
+            request = self._list_request(url, force=True)
+            if request is not None:
+                yield request
+        for url in self.profile.sitemap_urls:
+            yield Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                          meta={"kind": "sitemap"})  # fmt: skip
+        for url in self.profile.feed_urls:
+            yield Request(url, callback=self.parse_feed, errback=self.on_error,
+                          meta={"kind": "feed"})  # fmt: skip
+        for url in refresh_urls:
+            self._scheduled_articles.add(url)
+            yield self._article_request(url, dont_filter=True)
+
+    # -- requests ------------------------------------------------------------------------
+    def _list_request(self, url: str, force: bool = False) -> Request | None:
+        if url in self._scheduled_lists:
+            return None
+        if not force and len(self._scheduled_lists) >= self.profile.max_list_pages:
+            return None
+        self._scheduled_lists.add(url)
+        return Request(url, callback=self.parse_list, errback=self.on_error,
+                       meta={"kind": "list"})  # fmt: skip
+
+    def _article_request(self, url: str, dont_filter: bool = False) -> Request:
+        return Request(url, callback=self.parse_article, errback=self.on_error,
+                       meta={"kind": "article", "canonical": url},
+                       dont_filter=dont_filter)  # fmt: skip
+
+    def _consider_article(self, url: str) -> Request | None:
+        """A request for an article URL, or None when it is archived or already scheduled."""
+        if url in self._scheduled_articles:
+            return None
+        if url in self.known:
+            if url not in self._skipped_known:
+                self._skipped_known.add(url)
+                self.crawler.stats.inc_value(STAT + "already_archived")
+            return None
+        self._scheduled_articles.add(url)
+        return self._article_request(url)
+
+    # -- callbacks -----------------------------------------------------------------------
+    def parse_list(self, response: Response) -> Iterator[Request]:
+        self.crawler.stats.inc_value(STAT + "list_pages")
+        if not self._check_html(response):
+            return
+        new_articles: list[Request] = []
+        more_lists: list[str] = []
+        for href in response.xpath("//a/@href").getall():
+            href = href.strip()
+            if not href or href.startswith(("javascript:", "mailto:", "#")):
+                continue
+            url = canonical_url(response.urljoin(href))
+            if not url.startswith(("http://", "https://")):
+                continue
+            if self.profile.is_article(url):
+                request = self._consider_article(url)
+                if request is not None:
+                    new_articles.append(request)
+            elif self.profile.is_list(url):
+                more_lists.append(url)
+        yield from new_articles
+        # Incremental stop: a list page that brings nothing new ends the paging,
+        # unless the run is --full.
+        if new_articles or self.full:
+            for url in more_lists:
+                request = self._list_request(url)
+                if request is not None:
+                    yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception as exc:  # lxml raises several kinds on garbage
+            self.record_error(response.url, f"unreadable sitemap: {exc}")
+            return
+        last_run = self.settings.get("NEWSARCHIVE_LAST_RUN")
+        for entry in sitemap:
+            loc = (entry.get("loc") or "").strip()
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                lastmod = entry.get("lastmod")
+                if last_run and lastmod and not self.full and lastmod[:19] < last_run[:19]:
+                    continue  # unchanged since the last run
+                yield Request(response.urljoin(loc), callback=self.parse_sitemap,
+                              errback=self.on_error, meta={"kind": "sitemap"})  # fmt: skip
+            else:
+                url = canonical_url(response.urljoin(loc))
+                if self.profile.is_article(url):
+                    request = self._consider_article(url)
+                    if request is not None:
+                        yield request
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        try:
+            parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+            root = etree.fromstring(response.body, parser=parser)
+        except (etree.XMLSyntaxError, ValueError) as exc:
+            self.record_error(response.url, f"unreadable feed: {exc}")
+            return
+        if root is None:
+            self.record_error(response.url, "unreadable feed: no XML")
+            return
+        links: list[str] = []
+        for el in root.iter():
+            tag = etree.QName(el).localname if isinstance(el.tag, str) else ""
+            if tag == "link":
+                href = el.get("href") or (el.text or "")
+                if el.get("rel") not in (None, "alternate"):
+                    continue
+                links.append(href.strip())
+            elif tag == "guid" and el.get("isPermaLink", "true") == "true":
+                links.append((el.text or "").strip())
+        for href in links:
+            if not href:
+                continue
+            url = canonical_url(response.urljoin(href))
+            if self.profile.is_article(url):
+                request = self._consider_article(url)
+                if request is not None:
+                    yield request
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        self.crawler.stats.inc_value(STAT + "articles_fetched")
+        if not self._check_html(response):
+            return
+        article = extract(
+            response.body,
+            response.url,
+            http_encoding=_header_charset(response),
+            fields=self.profile.fields or None,
+        )
+        article.url = response.meta.get("canonical") or canonical_url(response.url)
+        article.site = self.site
+        article.fetched_at = utcnow()
+        yield article
+
+    def _check_html(self, response: Response) -> bool:
+        body = response.body
+        if not body.strip():
+            self.record_error(response.url, "empty response (HTTP 200 with no content)")
+            return False
+        ctype = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
+        if (ctype and not ctype.startswith(_HTML_TYPES)) or body.lstrip()[:4].startswith(
+            _BINARY_MAGIC
+        ):
+            shown = ctype.decode("latin-1") or "binary content"
+            self.record_error(response.url, f"not an HTML page ({shown})")
+            return False
+        return True
+
+    # -- errors ----------------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            response = failure.value.response
+            reason = f"HTTP {response.status}"
+            if response.status in (301, 302, 303, 307, 308):
+                location = response.headers.get(b"Location", b"").decode("latin-1")
+                reason += f" redirect to {location or '?'} not followed"
+        elif failure.check(IgnoreRequest):
+            text = str(failure.value)
+            if "robots.txt" in text.lower():
+                self.crawler.stats.inc_value(STAT + "robots_forbidden")
+                return
+            reason = f"request ignored: {text}"
+        else:
+            value = failure.value
+            reason = f"{type(value).__name__}: {value}".strip()
+        self.record_error(request.url, reason)
+
+    def record_error(self, url: str, reason: str) -> None:
+        self.errors.append((url, reason))
+        self.crawler.stats.inc_value(STAT + "errors")
+        self.crawler.signals.send_catch_log(page_failed, url=url, reason=reason, spider=self)
+
+    def _on_item_dropped(self, item: Any, response: Response, exception: Exception,
+                         spider: scrapy.Spider) -> None:  # fmt: skip
+        if spider is self:
+            url = getattr(item, "url", None) or response.url
+            self.record_error(url, f"not archived: {exception}")
+
+
+def _header_charset(response: Response) -> str | None:
+    ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+    for part in ctype.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
