@@ -1,0 +1,133 @@
+"""Article extraction for Chinese news pages: raw bytes (+ url) -> :class:`Article`.
+
+>>> from crawler.extract import extract
+>>> art = extract(response.body, response.url, http_encoding="gbk")
+
+Pure functions, no I/O. ``extract`` never raises: on unusable input it returns an Article
+whose fields are None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+
+from lxml import etree
+
+from crawler.items import Article
+
+from . import cleaning, maintext, metadata
+from .decoding import decode_html
+
+__all__ = ["extract", "decode_html"]
+
+_FIELD_NAMES = ("title", "published_at", "source", "author", "editor", "body")
+
+
+def extract(
+    data: bytes,
+    url: str | None = None,
+    *,
+    http_encoding: str | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> Article:
+    """Extract an article from raw response bytes. Never raises."""
+    try:
+        return _extract(data, url, http_encoding, fields)
+    except Exception:  # noqa: BLE001 - the contract is "never raise"
+        return Article(url=url)
+
+
+@lru_cache(maxsize=256)
+def _compile(selector: str):  # -> CSSSelector | None
+    try:
+        from lxml.cssselect import CSSSelector
+
+        return CSSSelector(selector, translator="html")
+    except Exception:  # invalid selector, or cssselect missing
+        return None
+
+
+def _select(root: etree._Element, selector: str) -> list[etree._Element]:
+    sel = _compile(selector) if selector else None
+    if sel is None:
+        return []
+    try:
+        return [e for e in sel(root) if isinstance(e.tag, str)]
+    except Exception:
+        return []
+
+
+def _extract(
+    data: bytes, url: str | None, http_encoding: str | None, fields: Mapping[str, str] | None
+) -> Article:
+    if not isinstance(data, bytes | bytearray | memoryview):
+        return Article(url=url)
+    text, _encoding = decode_html(bytes(data), http_encoding)
+    root = cleaning.parse(text)
+    if root is None:
+        return Article(url=url)
+    head = metadata.read_head(root)
+    page_url = url or head.url
+    cleaning.prune(root)
+
+    body_el = root.find("body")
+    page_root = body_el if body_el is not None else root
+    lines = cleaning.lines_of(page_root, keep_owner=True)
+
+    title, tidx = metadata.find_title(lines, head)
+    nodes = maintext.select_nodes(root)
+    body = maintext.body_from_nodes(nodes, title)
+
+    # Where the article sits among the page's lines.
+    inside: set[etree._Element] = set()
+    for n in nodes:
+        inside.update(n.iter())
+    idxs = [i for i, ln in enumerate(lines) if ln.owner in inside]
+    if idxs:
+        b_start, b_end = idxs[0], idxs[-1]
+    else:
+        b_start, b_end = (tidx or 0), min(len(lines) - 1, (tidx or 0) + 40)
+    if tidx is not None and tidx <= b_start:
+        header = lines[tidx + 1: min(b_start + 3, tidx + 16)]
+        z_start = tidx
+    elif tidx is not None:
+        header = lines[tidx + 1: tidx + 12]
+        z_start = min(tidx, b_start)
+    else:
+        header = lines[max(0, b_start - 8): b_start + 3]
+        z_start = max(0, b_start - 8)
+    zone = lines[z_start: b_end + 10]
+    header_t = [ln.text for ln in header]
+    zone_t = [ln.text for ln in zone if ln.link_ratio < 0.9 or len(ln.text) < 40]
+    page_t = [ln.text for ln in lines if ln.link_ratio < 0.5]
+    short_t = header_t + [t for t in zone_t if len(t) < 100]
+    first_pars = body.split("\n")[:3] if body else []
+
+    art = Article(
+        url=url,
+        title=title,
+        published_at=metadata.find_date(head, header_t, zone_t, page_t, page_url),
+        source=metadata.find_source(short_t),
+        author=metadata.find_author(short_t, first_pars),
+        editor=metadata.find_editor(short_t),
+        body=body,
+    )
+
+    if fields:
+        for name in _FIELD_NAMES:
+            selector = fields.get(name)
+            if not selector or not isinstance(selector, str):
+                continue
+            els = _select(root, selector)
+            if not els:
+                continue
+            if name == "body":
+                value = maintext.body_from_nodes(els, art.title)
+            else:
+                value = metadata.clean_field(
+                    name, " ".join(e.text_content() for e in els), page_url
+                )
+            if value:
+                setattr(art, name, value)
+    return art

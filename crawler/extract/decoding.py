@@ -1,0 +1,125 @@
+"""Bytes to text: BOM > HTTP header > <meta charset> > detection, with mis-declaration recovery.
+
+GB2312/GBK are read as GB18030 (a superset). A declared charset is only trusted when the
+bytes decode cleanly with it; otherwise the next candidate is tried, so a UTF-8 header over
+a GBK body (or the reverse) is recovered instead of producing mojibake.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from . import rules
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def normalize_charset(name: str | None) -> str | None:
+    """Map a declared charset label to a Python codec name, or None if unknown."""
+    if not name:
+        return None
+    label = name.strip().strip("\"'").lower()
+    if not label:
+        return None
+    label = rules.CHARSET_ALIASES.get(label, label)
+    try:
+        codec = codecs.lookup(label).name
+    except (LookupError, ValueError):
+        return None
+    codec = rules.CHARSET_ALIASES.get(codec, codec)
+    if codec in ("gbk", "gb2312"):
+        return "gb18030"
+    if codec == "latin-1" or codec == "iso8859-1":
+        return "cp1252"
+    if codec in ("utf-16", "utf-32", "utf-7"):
+        # Without a BOM these are almost always mislabelled ASCII-compatible pages.
+        return None
+    return codec
+
+
+def _sniff_meta(data: bytes) -> str | None:
+    head = data[: rules.SNIFF_BYTES]
+    for m in rules.META_CHARSET_RE.finditer(head):
+        for g in m.groups():
+            if g:
+                cs = normalize_charset(g.decode("ascii", "ignore"))
+                if cs:
+                    return cs
+    return None
+
+
+def _errors(data: bytes, codec: str) -> int:
+    """Number of undecodable spots, tolerating one truncated character at the very end."""
+    try:
+        data.decode(codec)
+        return 0
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 4 and exc.reason.startswith("unexpected end"):
+            return 0
+    except LookupError:
+        return 1 << 30
+    return data.decode(codec, "replace").count("\ufffd")
+
+
+def _has_multibyte_utf8(data: bytes) -> bool:
+    return any(b >= 0x80 for b in data[:200000])
+
+
+def _decode(data: bytes, codec: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return data.decode(codec, "replace")
+    except LookupError:
+        return data.decode("utf-8", "replace")
+
+
+def decode_html(data: bytes, http_encoding: str | None = None) -> tuple[str, str]:
+    """Decode an HTML page. Returns (text, codec name used). Never raises."""
+    try:
+        return _decode_html(data or b"", http_encoding)
+    except Exception:  # pragma: no cover - defensive: decoding must never fail
+        return (data or b"").decode("utf-8", "replace"), "utf-8"
+
+
+def _decode_html(data: bytes, http_encoding: str | None) -> tuple[str, str]:
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            body = data[len(bom):]
+            return _decode(body, codec), codec
+
+    candidates: list[str] = []
+    for cs in (normalize_charset(http_encoding), _sniff_meta(data)):
+        if cs and cs not in candidates:
+            candidates.append(cs)
+
+    if not any(b >= 0x80 for b in data):
+        # Pure ASCII: any ASCII-compatible declaration gives the same text.
+        codec = next((c for c in candidates if c not in ("utf-16-le", "utf-16-be")), "utf-8")
+        return data.decode("ascii", "replace"), codec
+
+    # Valid UTF-8 with multi-byte sequences is practically never a GBK or Big5 page:
+    # prefer it over a declaration that is a legacy charset.
+    if _errors(data, "utf-8") == 0 and _has_multibyte_utf8(data):
+        if not candidates or candidates[0] != "utf-8":
+            return _decode(data, "utf-8"), "utf-8"
+
+    strong = [c for c in candidates if c not in rules.SINGLE_BYTE_CHARSETS]
+    weak = [c for c in candidates if c in rules.SINGLE_BYTE_CHARSETS]
+    order = strong + [c for c in rules.DETECTION_ORDER if c not in strong] + weak
+    tried: list[tuple[int, int, str]] = []
+    for rank, codec in enumerate(order):
+        errs = _errors(data, codec)
+        # A handful of stray bytes in a large page is normal for legacy CMSs.
+        if errs <= len(data) // 20000:
+            return _decode(data, codec), codec
+        tried.append((errs, rank, codec))
+    tried.sort()
+    codec = tried[0][2] if tried else "utf-8"
+    return _decode(data, codec), codec

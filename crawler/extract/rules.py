@@ -1,0 +1,274 @@
+"""Extraction rules as data, each list in priority order.
+
+Everything site-independent that the extractor matches on lives here: charset aliases,
+tags to drop, boilerplate class/id and text markers, metadata labels, meta-tag names and
+date formats. The code in the sibling modules only interprets these tables.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --------------------------------------------------------------------------- decoding
+
+#: Declared charsets read as a superset codec. GB18030 contains GBK contains GB2312.
+CHARSET_ALIASES: dict[str, str] = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "ms936": "gb18030",
+    "windows-936": "gb18030",
+    "euc-cn": "gb18030",
+    "x-euc-cn": "gb18030",
+    "hz-gb-2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "chinese": "gb18030",
+    "csgb2312": "gb18030",
+    "iso-ir-58": "gb18030",
+    "gb18030": "gb18030",
+    "big5": "big5hkscs",
+    "big-5": "big5hkscs",
+    "cn-big5": "big5hkscs",
+    "x-x-big5": "big5hkscs",
+    "big5-hkscs": "big5hkscs",
+    "utf8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",
+    "x-unicode20utf8": "utf-8",
+    # Browsers read these labels as windows-1252.
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "windows-1252": "cp1252",
+}
+
+#: Single-byte charsets: they never fail to decode, so a declaration of one is weak evidence.
+SINGLE_BYTE_CHARSETS = frozenset({"cp1252", "iso8859-1", "latin-1"})
+
+#: Order in which charsets are tried when nothing declared works.
+DETECTION_ORDER: tuple[str, ...] = ("utf-8", "gb18030", "big5hkscs")
+
+#: Bytes sniffed for a <meta charset> / http-equiv / XML declaration.
+SNIFF_BYTES = 4096
+
+META_CHARSET_RE = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)"""
+    rb"""|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_:.\-]+)"""
+    rb"""|<text[^>]+encoding\s*=\s*["']([A-Za-z0-9_:.\-]+)""",
+    re.IGNORECASE,
+)
+
+# --------------------------------------------------------------------------- cleaning
+
+#: Elements removed with their content before anything is scored.
+DROP_TAGS: tuple[str, ...] = (
+    "script", "style", "noscript", "iframe", "object", "embed", "applet", "svg", "canvas",
+    "template", "select", "option", "button", "textarea", "input", "map", "audio", "video",
+    "head", "title", "meta", "link", "frameset", "frame", "nav", "aside", "footer",
+)
+
+#: Elements that start a new line of text. Anything else is inline.
+BLOCK_TAGS = frozenset({
+    "html", "body", "article", "section", "main", "div", "p", "table", "tbody", "thead",
+    "tfoot", "tr", "td", "th", "ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4",
+    "h5", "h6", "blockquote", "pre", "header", "footer", "form", "center", "hr", "br",
+    "address", "figure", "figcaption", "caption", "fieldset", "legend", "details", "summary",
+    "nav", "aside", "menu", "dir", "noscript", "textarea", "select", "option", "iframe",
+})
+
+#: class/id words that mark boilerplate containers (matched on class + " " + id, lower case).
+BOILERPLATE_ATTR_RE = re.compile(
+    r"(?:^|[\s_\-])(?:"
+    r"nav|navi|navbar|menu|topbar|breadcrumbs?|crumbs?|sidebar|side|aside|right(?:side|bar)?|"
+    r"left(?:side|bar)|footer|foot|copyright|copy|banner|ads?|advert\w*|sponsor\w*|gg|"
+    r"comments?|cmt|reply|replies|discuss\w*|pinglun|login|logon|signin|register|reg|"
+    r"share\w*|bdshare|jiathis|fenxiang|social|sns|related|relate|xgyd|xgxw|about|recommend\w*|"
+    r"tuijian|hot\w*|rank\w*|paihang|more|tags?|keywords?|print|tools?|toolbar|pager|"
+    r"pagination|page-?nav|subscribe|popup|modal|qrcode|erweima|weixin|wechat|"
+    r"search|friend-?links?|links?|yqlj|statement|disclaimer|shengming|header|top"
+    r")(?=$|[\s_\-\d])",
+)
+
+#: class/id words that protect a container from BOILERPLATE_ATTR_RE.
+CONTENT_ATTR_RE = re.compile(
+    r"article|content|main|body|text|post|entry|story|detail|news|zhengwen|cont|txt|"
+    r"artibody|endtext|show",
+)
+
+#: class/id words that raise (positive) or lower (negative) a candidate's score.
+POSITIVE_ATTR_RE = re.compile(
+    r"article|content|artibody|body|text|post|entry|story|zhengwen|detail|main|blog|"
+    r"endtext|txt|cont|news",
+)
+NEGATIVE_ATTR_RE = BOILERPLATE_ATTR_RE
+
+#: Lines (whole, normalised of spaces) that are boilerplate wherever they occur.
+BOILERPLATE_LINE_RE = re.compile(
+    r"^(?:"
+    r"分享到[:：]?.{0,40}|分享[:：].{0,40}|.{0,10}(?:打印本页|打印此文|关闭窗口|【?打印】?|【?关闭】?|"
+    r"保存本文|收藏本文|推荐给朋友|发送给朋友|返回顶部|返回首页|回到顶部)(?:\W.{0,40})?|"
+    r"[【\[]?\s*字号\s*[:：]?\s*[大中小\s\]】]*.{0,30}|"
+    r"我(?:也)?要(?:评论|发言|说两句)|我也来说两句.{0,40}|发表评论.{0,20}|查看评论.{0,20}|"
+    r"网友评论.{0,20}|已有\d+人参与.{0,20}|\d+条评论.{0,20}|"
+    r"(?:会员)?登录名.{0,20}|用户名[:：].{0,30}|密码[:：]?.{0,20}|\[?注册\]?|匿名发表.{0,20}|"
+    r"更多>*|More\s*>*|更多.{0,10}>>|点击排行.{0,10}|热点推荐.{0,10}|"
+    r"上一篇.{0,80}|下一篇.{0,80}|上一页|下一页|首页|尾页|"
+    r"[『「【\[]?\s*(?:相关阅读|相关新闻|相关链接|相关文章|相关报道|相关专题|延伸阅读|"
+    r"推荐阅读|热门推荐|热点新闻|猜你喜欢|为您推荐|精彩推荐|今日推荐|图片新闻)\s*[』」】\]]?.{0,10}|"
+    r"(?:扫一扫|扫描二维码|长按(?:识别)?二维码|微信扫一扫).{0,40}|"
+    r"(?:点击|浏览|阅读)(?:次数|数|量)?[:：]\s*\d*.{0,10}|"
+    r".{0,20}(?:Copyright|版权所有|©|\(c\)).{0,120}|"
+    r"(?:免责声明|版权声明|声明)[:：].{0,200}|"
+    r"标签[:：].{0,60}|关键词[:：].{0,60}|"
+    r"\d+\s*/\s*\d+|\d{1,3}"
+    r")$",
+    re.IGNORECASE,
+)
+
+#: Lines that end the article: everything after them (inside the main text) is boilerplate.
+END_MARKER_RE = re.compile(
+    r"^\s*[『「【\[(（]?\s*(?:相关阅读|相关新闻|相关链接|相关文章|相关报道|延伸阅读|推荐阅读|"
+    r"热门推荐|猜你喜欢|为您推荐|精彩推荐|我也来说两句|我要评论|网友评论|发表评论|分享到|"
+    r"更多精彩|More\s*>>)",
+    re.IGNORECASE,
+)
+
+#: Markers of the comment/login area, matched on the text of a whole small container.
+COMMENT_BOX_TEXT_RE = re.compile(r"我也来说两句|发表评论|网友评论|登录名|用户名|密码|匿名")
+
+# --------------------------------------------------------------------------- metadata
+
+#: Separators between a headline and the site name in <title>.
+TITLE_SPLIT_RE = re.compile(r"\s*(?:[_|｜]+|\s[-－—–]+\s|--+|——|-(?=[^-]{2,30}$))\s*")
+
+#: <meta> names/properties holding the publication time, in priority order.
+META_DATE_NAMES: tuple[str, ...] = (
+    "article:published_time", "og:article:published_time", "og:published_time",
+    "og:release_date", "publishdate", "publish_date", "pubdate", "published_time",
+    "publication_date", "publishtime", "publish-time", "weibo:article:create_at",
+    "sailthru.date", "datepublished", "dc.date.issued", "dc.date", "dcterms.created",
+    "date", "creationdate", "article.published", "originalpublicationdate", "firstpublishedtime",
+    "article:modified_time", "lastmodified",
+)
+META_TITLE_NAMES: tuple[str, ...] = (
+    "og:title", "twitter:title", "title", "headline", "articletitle",
+)
+META_AUTHOR_NAMES: tuple[str, ...] = ("author", "article:author", "dc.creator", "byl")
+META_SOURCE_NAMES: tuple[str, ...] = ("source", "contentsource", "article:source", "mediaid")
+
+#: Labels in visible text. Regexes match at the label; the value follows.
+SOURCE_LABEL_RE = re.compile(
+    r"(?:文章来源|信息来源|稿件来源|新闻来源|内容来源|消息来源|来源于|来源|稿源|出处)\s*[:：]\s*"
+)
+SOURCE_LABEL_LOOSE_RE = re.compile(r"(?:文章来源|信息来源|稿件来源|来源)\s+(?=\S)")
+AUTHOR_LABEL_RE = re.compile(
+    r"(?<![编责])(?:作\s*者|撰\s*文|撰稿人?|文\s*[/／]|文\s*[|｜]|"
+    r"(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记\s*者|通讯员|实习生)\s*[:：]?\s*"
+)
+EDITOR_LABEL_RE = re.compile(
+    r"(?:责任编辑|责\s*编|编\s*审|值班编辑|编\s*辑|主\s*编|审\s*核|校\s*对|终\s*审|初\s*审|复\s*审|"
+    r"编\s*导|监\s*制)\s*[:：]?\s*"
+)
+#: Only these editor-like labels produce the editor field.
+EDITOR_FIELD_LABEL_RE = re.compile(r"(?:责任编辑|责\s*编|编\s*审|(?<![主])编\s*辑)\s*[:：]?\s*")
+
+#: Any metadata label: used to cut a value at the next label.
+ANY_LABEL_RE = re.compile(
+    r"(?:文章来源|信息来源|稿件来源|新闻来源|来源于|来源|稿源|作\s*者|撰\s*文|记\s*者|通讯员|"
+    r"实习生|责任编辑|责\s*编|编\s*审|编\s*辑|摄\s*影|图\s*片|发布时间|发表时间|更新时间|时间|"
+    r"日期|点击|浏览|阅读|字号|评论|分享|打印|关闭|浏览次数|访问量|热度|出处)\s*[:：]"
+    r"|【|\[|(?:\s{2,}|\u3000)"
+)
+
+#: A Chinese personal name or short handle.
+NAME_RE = re.compile(r"^[\u4e00-\u9fff·•]{2,6}$|^[A-Za-z][A-Za-z0-9_.\- ]{1,30}$")
+#: Words that are never names.
+NOT_NAMES = frozenset({
+    "本报", "本网", "本站", "本刊", "佚名", "未知", "匿名", "网友", "管理员", "admin", "编辑",
+    "记者", "作者", "来源", "回复", "size", "font", "color", "null", "none", "undefined",
+    "综合", "整理", "报道", "摄影", "供图", "图片", "责任编辑", "责编", "通讯员", "实习生",
+    "查看", "评论", "登录", "注册", "更多", "相关", "新闻",
+})
+#: Endings of outlet names: an author value ending like this is an outlet, not a person.
+OUTLET_SUFFIX_RE = re.compile(
+    r"(?:网|报|社|台|刊|站|频道|客户端|新闻|日报|晚报|杂志|网站|中心|在线|传媒|集团|公众号)$"
+)
+
+#: Byline inside the first paragraph: 本报讯（记者 李明 通讯员 陈红）/ 报道(记者郑铁峰).
+BYLINE_PAREN_RE = re.compile(
+    r"[（(]\s*((?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记者|通讯员|实习生|"
+    r"(?:文|图|摄)?\s*[/／])[^（()）]{1,60})[）)]"
+)
+BYLINE_ROLE_RE = re.compile(
+    r"(?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记者|通讯员|实习生|文\s*[/／])"
+)
+#: Roles inside bylines that are not authors (their names are skipped).
+BYLINE_SKIP_ROLE_RE = re.compile(r"(?:摄影?|图|编辑|责编|视频|制图|海报|设计)\s*[/／:：]?")
+
+#: Any role inside a byline (author roles and skipped roles), to split it into chunks.
+BYLINE_ANY_ROLE_RE = re.compile(
+    r"(?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记者|通讯员|实习生|"
+    r"摄影?|图|编辑|责编|视频|制图|文)\s*[/／:：]?"
+)
+
+NAME_SPLIT_RE = re.compile(r"[\s、，,;；/|和及与]+")
+
+# --------------------------------------------------------------------------- dates
+
+#: Labels introducing the publication time in visible text.
+DATE_LABEL_RE = re.compile(
+    r"(?:发布时间|发表时间|发稿时间|出版时间|发布日期|发表日期|时间|日期|发表于|发布于|"
+    r"posted\s+on|published|date)\s*[:：]?",
+    re.IGNORECASE,
+)
+#: Labels of times that are not the publication time.
+BAD_DATE_CONTEXT_RE = re.compile(
+    r"(?:©|copyright|版权|备案|icp|更新时间|修改时间|最后更新|last\s+modified|回复|"
+    r"注册|加入|在线|生日|截止|有效期)",
+    re.IGNORECASE,
+)
+
+#: Date-time formats in visible text, in priority order. Groups: y, mo, d, h, mi, s.
+DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(
+        r"(?<![\d])((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+        r"(?:\s*(?:T|\s|,|&nbsp;)?\s*(?:星期.|周.)?\s*(?:(上午|下午|早上|晚上)\s*)?"
+        r"(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?(?![\d])"
+    ),
+)
+#: M/D/YYYY h:mm:ss AM/PM (US style, only with an AM/PM marker or a day > 12).
+US_DATE_RE = re.compile(
+    r"(?<!\d)(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?"
+)
+#: MM-DD HH:MM without a year (year from the URL or the page).
+SHORT_DATE_RE = re.compile(
+    r"(?<![\d\-/.年])(\d{1,2})\s*[-/月]\s*(\d{1,2})\s*日?\s+(\d{1,2})[:：](\d{2})(?::(\d{2}))?(?![\d])"
+)
+#: Dates in URLs, in priority order. Named groups y (2 or 4 digits), m, d.
+URL_DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/_]?(?P<m>[01]\d)[-/_]?(?P<d>[0-3]\d)(?!\d)"),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/_](?P<m>[01]?\d)[-/_](?P<d>[0-3]?\d)(?!\d)"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})[-/_]?(?P<m>[01]\d)/"),
+    re.compile(r"/(?P<y>[0-2]\d)(?P<m>[01]\d)(?P<d>[0-3]\d)/"),
+    re.compile(r"/(?P<y>[0-2]\d)/(?P<m>[01]\d)(?P<d>[0-3]\d)/"),
+)
+URL_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:[-/_]?[01]\d)")
+
+#: Default time zone of Chinese portals.
+DEFAULT_TZ = "+08:00"
+
+# --------------------------------------------------------------------------- main text
+
+#: Punctuation that marks running prose (Chinese and Western).
+PROSE_PUNCT = frozenset("，。！？；：、“”…,.;!?")
+#: Tags scored as paragraphs.
+PARAGRAPH_TAGS = frozenset({"p", "td", "pre", "blockquote", "div", "li", "dd", "section",
+                            "article", "font", "span", "center", "body"})
+#: Score bonus by tag of a candidate container.
+TAG_WEIGHTS: dict[str, float] = {
+    "article": 8, "div": 5, "section": 3, "td": 3, "pre": 3, "blockquote": 3,
+    "form": -3, "ol": -3, "ul": -3, "dl": -3, "li": -3, "th": -5, "address": -3,
+    "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5,
+}
