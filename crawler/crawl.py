@@ -190,7 +190,7 @@ def _run_spiders(
     from pipelines.store import site_counts, site_status
     from spiders.portal import PortalSpider
 
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers = []
     for profile in profiles:
         crawler = process.create_crawler(PortalSpider)

@@ -71,6 +71,7 @@ class PortalSpider(scrapy.Spider):
         self.known: set[str] = set()
         self.errors: list[tuple[str, str]] = []
         self._scheduled_lists: set[str] = set()
+        self._pending_lists: dict[int, list[str]] = {}
         self._scheduled_articles: set[str] = set()
         self._skipped_known: set[str] = set()
 
@@ -93,8 +94,8 @@ class PortalSpider(scrapy.Spider):
                     refresh_urls = archive.urls_to_refresh(self.site, self.since)
         except ArchiveError:
             self.known = set()  # no archive yet: everything is new
-        for url in self.profile.start_urls:
-            request = self._list_request(url, force=True)
+        for chain, url in enumerate(self.profile.start_urls):
+            request = self._list_request(url, chain, force=True)
             if request is not None:
                 yield request
         for url in self.profile.sitemap_urls:
@@ -108,14 +109,15 @@ class PortalSpider(scrapy.Spider):
             yield self._article_request(url, dont_filter=True)
 
     # -- requests ------------------------------------------------------------------------
-    def _list_request(self, url: str, force: bool = False) -> Request | None:
+    def _list_request(self, url: str, chain: int, force: bool = False) -> Request | None:
+        """A request for a list page; ``chain`` is the start URL whose pagination it is."""
         if url in self._scheduled_lists:
             return None
         if not force and len(self._scheduled_lists) >= self.profile.max_list_pages:
             return None
         self._scheduled_lists.add(url)
         return Request(url, callback=self.parse_list, errback=self.on_error,
-                       meta={"kind": "list"})  # fmt: skip
+                       meta={"kind": "list", "chain": chain})  # fmt: skip
 
     def _article_request(self, url: str, dont_filter: bool = False) -> Request:
         return Request(url, callback=self.parse_article, errback=self.on_error,
@@ -140,6 +142,7 @@ class PortalSpider(scrapy.Spider):
         if not self._check_html(response):
             return
         new_articles: list[Request] = []
+        brings_new = False  # an article link not yet archived (maybe scheduled already)
         more_lists: list[str] = []
         for href in response.xpath("//a/@href").getall():
             href = href.strip()
@@ -149,19 +152,27 @@ class PortalSpider(scrapy.Spider):
             if not url.startswith(("http://", "https://")):
                 continue
             if self.profile.is_article(url):
+                brings_new = brings_new or url not in self.known
                 request = self._consider_article(url)
                 if request is not None:
                     new_articles.append(request)
             elif self.profile.is_list(url):
                 more_lists.append(url)
         yield from new_articles
-        # Incremental stop: a list page that brings nothing new ends the paging,
-        # unless the run is --full.
-        if new_articles or self.full:
-            for url in more_lists:
-                request = self._list_request(url)
-                if request is not None:
-                    yield request
+        # Pagination: list pages join their chain's queue in page order. A --full run
+        # fetches them all; an incremental run walks them one at a time and stops at
+        # the first list page that brings no unarchived article.
+        chain = response.meta.get("chain", 0)
+        pending = self._pending_lists.setdefault(chain, [])
+        for url in more_lists:
+            if url not in self._scheduled_lists and url not in pending:
+                pending.append(url)
+        while pending and (self.full or brings_new):
+            request = self._list_request(pending.pop(0), chain)
+            if request is not None:
+                yield request
+                if not self.full:
+                    break
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         try:
