@@ -9,6 +9,7 @@ whose fields are None.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -35,6 +36,8 @@ def extract(
     try:
         return _extract(data, url, http_encoding, fields)
     except Exception:  # noqa: BLE001 - the contract is "never raise"
+        if os.environ.get("NEWSARCHIVE_EXTRACT_DEBUG"):
+            raise
         return Article(url=url)
 
 
@@ -75,15 +78,15 @@ def _extract(
     page_root = body_el if body_el is not None else root
     lines = cleaning.lines_of(page_root, keep_owner=True)
 
-    title, tidx = metadata.find_title(lines, head)
     nodes = maintext.select_nodes(root)
-    body = maintext.body_from_nodes(nodes, title)
 
     # Where the article sits among the page's lines.
     inside: set[etree._Element] = set()
     for n in nodes:
         inside.update(n.iter())
     idxs = [i for i, ln in enumerate(lines) if ln.owner in inside]
+    title, tidx = metadata.find_title(lines, head, idxs[0] if idxs else None)
+    body = maintext.body_from_nodes(nodes, title)
     if idxs:
         b_start, b_end = idxs[0], idxs[-1]
     else:
@@ -102,14 +105,19 @@ def _extract(
     zone_t = [ln.text for ln in zone if ln.link_ratio < 0.9 or len(ln.text) < 40]
     page_t = [ln.text for ln in lines if ln.link_ratio < 0.5]
     short_t = header_t + [t for t in zone_t if len(t) < 100]
-    first_pars = body.split("\n")[:3] if body else []
+    byline_t = [ln.text for ln in header + zone if len(ln.text) < 60 and ln.link_ratio < 0.5]
+    pars = body.split("\n") if body else []
+    pars = pars[:3] + pars[-3:] if len(pars) > 6 else pars
+    after_title = [ln.text for ln in lines[tidx + 1: tidx + 4]
+                   if ln.link_ratio < 0.5] if tidx is not None else []
 
     art = Article(
         url=url,
         title=title,
         published_at=metadata.find_date(head, header_t, zone_t, page_t, page_url),
         source=metadata.find_source(short_t),
-        author=metadata.find_author(short_t, first_pars),
+        author=metadata.find_author(short_t, pars, after_title=after_title,
+                                    byline_lines=byline_t),
         editor=metadata.find_editor(short_t),
         body=body,
     )

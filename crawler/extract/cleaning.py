@@ -57,7 +57,8 @@ def prune(root: etree._Element) -> None:
             form.set(LOGIN_MARK, "1")
     kill = [el for el in root.iter("script", "style", "noscript", "template", "svg",
                                    "object", "embed", "applet", "select", "textarea",
-                                   "button", "iframe", "map", "canvas")]
+                                   "button", "iframe", "map", "canvas", "title", "meta",
+                                   "link", "base", "head")]
     for el in kill:
         _drop(el)
 

@@ -111,53 +111,86 @@ def strip_site_suffix(title: str) -> str:
     if not parts:
         return title.strip()
     first = parts[0].strip()
-    if len(norm(first)) >= 4 or len(parts) == 1:
+    if len(norm(first)) >= 2 or len(parts) == 1:
         return first
     return max(parts, key=lambda p: len(norm(p))).strip()
 
 
-def find_title(lines: list[cleaning.Line], head: Head) -> tuple[str | None, int | None]:
+def _tag_bonus(owner: etree._Element | None) -> int:
+    if owner is None:
+        return 0
+    tag = owner.tag
+    if tag == "h1":
+        return 3
+    if tag in ("h2", "h3"):
+        return 2
+    words = f"{owner.get('class') or ''} {owner.get('id') or ''}".lower()
+    if "title" in words or "headline" in words or "biaoti" in words:
+        return 1
+    if tag in ("b", "strong", "font"):
+        return 1
+    return 0
+
+
+def find_title(lines: list[cleaning.Line], head: Head, body_start: int | None = None
+               ) -> tuple[str | None, int | None]:
     """The headline and its line index in ``lines``."""
     refs = [norm(t) for t in title_candidates_from_head(head)]
     refs = [r for r in refs if r]
-    first_seg = norm(strip_site_suffix(head.title)) if head.title else ""
-    best: tuple[int, int, int] | None = None  # (len, bonus, -idx)
+    segs = [norm(strip_site_suffix(cleaning.collapse_ws(t)))
+            for t in title_candidates_from_head(head)]
+    segs = [x for x in segs if len(x) >= 2]
+    full = norm(head.title)
+    best: tuple[int, int, int, int] | None = None  # (quality, bonus, len, -idx)
     for i, ln in enumerate(lines):
         t = ln.text
-        if len(t) > 120:
+        if len(t) > 150:
             continue
         n = norm(t)
-        if len(n) < 4:
+        if len(n) < 2:
             continue
-        owner = ln.owner
-        tag = owner.tag if owner is not None else ""
-        bonus = 0
-        if tag == "h1":
-            bonus = 3
-        elif tag in ("h2", "h3"):
-            bonus = 2
-        elif owner is not None and "title" in (
-            f"{owner.get('class') or ''} {owner.get('id') or ''}".lower()
-        ):
-            bonus = 1
-        ok = False
-        for r in refs:
-            if n == r or (n in r and (not first_seg or len(n) >= 0.6 * len(first_seg))):
-                ok = True
-                break
-        if not ok:
+        bonus = _tag_bonus(ln.owner)
+        quality = 0
+        if n in segs:
+            quality = 4
+        elif any(len(n) >= 4 and n in r and len(n) >= 0.6 * len(sg) for r in refs for sg in segs):
+            quality = 3
+        elif bonus >= 2 and any(len(sg) >= 6 and n.startswith(sg) and len(n) <= 2.5 * len(sg)
+                                for sg in segs):
+            quality = 2
+        elif full and n == full and len(n) >= 4:
+            quality = 1
+        if not quality:
             continue
-        key = (len(n), bonus, -i)
+        if len(n) < 4 and quality < 4:
+            continue
+        key = (quality, bonus, len(n), -i)
         if best is None or key > best:
             best = key
     if best is not None:
-        idx = -best[2]
-        return cleaning.collapse_ws(lines[idx].text), idx
-    # No visible match: a single substantial h1, then the head's titles without suffix.
+        idx = -best[3]
+        text = cleaning.collapse_ws(lines[idx].text)
+        if best[0] == 1:
+            text = strip_site_suffix(text)
+        return text, idx
+    # No visible match: a single substantial h1, then a headline-like line above the body.
     h1s = [i for i, ln in enumerate(lines) if ln.owner is not None and ln.owner.tag == "h1"
            and len(norm(ln.text)) >= 6 and len(ln.text) <= 120]
     if len(h1s) == 1:
         return cleaning.collapse_ws(lines[h1s[0]].text), h1s[0]
+    if body_start is not None:
+        for i in range(min(body_start, len(lines)) - 1, max(-1, body_start - 8), -1):
+            ln = lines[i]
+            t = ln.text
+            n = norm(t)
+            if (6 <= len(n) <= 60 and ln.link_ratio < 0.3
+                    and not t.rstrip().endswith(("。", "：", ":", "，"))
+                    and sum(t.count(p) for p in "，。；") <= 1
+                    and "http" not in t and "www." not in t
+                    and not rules.DATE_PATTERNS[0].search(t)
+                    and not rules.ANY_LABEL_RE.search(t.replace("  ", " "))
+                    and not rules.BOILERPLATE_LINE_RE.match(t)):
+                return cleaning.collapse_ws(t), i
     for t in title_candidates_from_head(head):
         s = strip_site_suffix(cleaning.collapse_ws(t))
         if len(norm(s)) >= 2:
@@ -355,7 +388,7 @@ def clean_source(value: str | None) -> str | None:
         return None
     if not re.search(r"[\w\u4e00-\u9fff]", v):
         return None
-    if re.fullmatch(r"[\d\s:：\-/]+", v):
+    if re.fullmatch(r"[\d\s:：\-/]+", v) or re.search(r"[=<>\"]|size|font|http", v):
         return None
     return v
 
@@ -381,47 +414,101 @@ def split_names(value: str, *, allow_outlets: bool = False) -> list[str]:
             continue
         if not allow_outlets and rules.OUTLET_SUFFIX_RE.search(tok):
             continue
+        if rules.NOT_NAME_SUFFIX_RE.search(tok) and len(tok) > 2:
+            continue
         if tok not in out:
             out.append(tok)
     return out
 
 
+_NAMES_END_RE = re.compile(
+    r"\s{2}|[|｜【】\[\]<>()（）“”\"]|" + rules.ANY_LABEL_RE.pattern
+    + r"|[\u4e00-\u9fff]{2,6}[:：]|(?:19|20)\d{2}\s*[-/.年]|\d{1,2}月|[，。,]"
+)
+
+
 def _names_after(text: str, start: int) -> list[str]:
     rest = text[start:].lstrip(" :：")
-    m = re.search(r"\s{2}|[|｜【】\[\]<>()（）]|" + rules.ANY_LABEL_RE.pattern
-                  + r"|(?:19|20)\d{2}\s*[-/.年]|\d{1,2}月|[，。,]", rest)
+    rest = rules.ROLE_PREFIX_RE.sub("", rest)
+    m = _NAMES_END_RE.search(rest)
     if m:
         rest = rest[: m.start()]
-    return split_names(rest[:40])
+    return split_names(rules.BYLINE_TAIL_RE.sub("", rest[:40]))
 
 
-def find_author(short_lines: Iterable[str], paragraphs: Iterable[str]) -> str | None:
+def _byline_line_names(text: str, m: re.Match[str]) -> list[str]:
+    """A colon-less role word: the rest of the short line must be names only."""
+    if len(text) > 40 or not rules.BYLINE_PREFIX_RE.search(text[: m.start()]):
+        return []
+    if not re.search(r"记\s*者|通讯员|评论员|实习生", m.group(0)):
+        return []
+    rest = rules.BYLINE_TAIL_RE.sub("", text[m.end():].strip())
+    rest = re.split(r"[|｜【】\[\]]|" + rules.ANY_LABEL_RE.pattern.split("|【")[0], rest)[0]
+    tokens = [t for t in rules.NAME_SPLIT_RE.split(rest) if t.strip(_STRIP_CHARS)]
+    names = split_names(rest)
+    if not names or len(names) != len(tokens):
+        return []
+    if any(not re.fullmatch(r"[\u4e00-\u9fff·]{2,4}", n) for n in names):
+        return []
+    return names
+
+
+def find_author(short_lines: list[str], paragraphs: list[str], *,
+                after_title: list[str] | None = None,
+                byline_lines: list[str] | None = None) -> str | None:
+    # 1. An explicit label with a colon or slash: 作者：… / 文/… / 记者：…
     for t in short_lines:
         if len(t) > 100:
             continue
         for m in rules.AUTHOR_LABEL_RE.finditer(t):
-            label = m.group(0)
-            # "记者" without a colon only in a byline-looking short line.
-            if not re.search(r"[:：/／|｜]", label) and len(t) > 60:
+            if not re.search(r"[:：/／|｜]", m.group(0)):
+                continue
+            if not rules.BYLINE_PREFIX_RE.search(t[: m.start()]) or t[m.end():m.end() + 1] in "“\"":
                 continue
             names = _names_after(t, m.end())
             if names:
                 return "、".join(names)
-    for t in paragraphs:
+    # 2. A byline line: 本报记者 王燕平 方云凤 / 新京报记者 彭冲 山东冠县报道
+    for t in byline_lines if byline_lines is not None else short_lines:
+        for m in rules.AUTHOR_LABEL_RE.finditer(t):
+            if re.search(r"[:：/／|｜]", m.group(0)):
+                continue
+            names = _byline_line_names(t, m)
+            if names:
+                return "、".join(names)
+    # 3. A byline in the first paragraphs, or closing the last ones.
+    for t in paragraphs[:3]:
         names = byline_names(t[:200])
         if names:
             return "、".join(names)
+    for t in reversed(paragraphs[-3:]):
+        m = rules.BYLINE_END_RE.search(t[-60:])
+        if m:
+            names = split_names(m.group(1))
+            if names:
+                return "、".join(names)
+    # 4. Names alone on a line under the headline, or in brackets closing the article.
+    for t in after_title or []:
+        t = t.strip()
+        if re.fullmatch(r"[\u4e00-\u9fff]{2,3}(?:[、\s]+[\u4e00-\u9fff]{2,3}){0,4}", t):
+            names = split_names(t)
+            if names and len(names) == len(rules.NAME_SPLIT_RE.split(t)):
+                return "、".join(names)
+    for t in byline_lines or []:
+        m = rules.BYLINE_END_RE.fullmatch(t.strip())
+        if m:
+            names = split_names(m.group(1))
+            if names:
+                return "、".join(names)
     return None
 
 
 def byline_names(text: str) -> list[str]:
     """Names from a byline like 本报讯（记者 李明 通讯员 陈红）."""
     for m in rules.BYLINE_PAREN_RE.finditer(text):
-        inner = m.group(1)
         names: list[str] = []
-        parts = re.split(f"({rules.BYLINE_ANY_ROLE_RE.pattern})", inner)
         role = None
-        for p in parts:
+        for p in re.split(f"({rules.BYLINE_ANY_ROLE_RE.pattern})", m.group(1)):
             if not p:
                 continue
             if rules.BYLINE_ANY_ROLE_RE.fullmatch(p):
@@ -430,11 +517,10 @@ def byline_names(text: str) -> list[str]:
             if role is None or rules.BYLINE_SKIP_ROLE_RE.fullmatch(role.strip()):
                 continue
             # Stop at place/date text: "记者李明北京2月13日电" is not a name list.
-            chunk = re.split(r"\d|报道|电", p)[0]
+            chunk = re.split(r"\d|报道|电|发自", p)[0]
             for n in split_names(chunk):
-                if n not in names and len(n) <= 4 or re.match(r"^[A-Za-z]", n):
-                    if n not in names:
-                        names.append(n)
+                if (len(n) <= 4 or re.match(r"^[A-Za-z]", n)) and n not in names:
+                    names.append(n)
         if names:
             return names
     return []

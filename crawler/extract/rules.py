@@ -164,8 +164,29 @@ SOURCE_LABEL_RE = re.compile(
 )
 SOURCE_LABEL_LOOSE_RE = re.compile(r"(?:文章来源|信息来源|稿件来源|来源)\s+(?=\S)")
 AUTHOR_LABEL_RE = re.compile(
-    r"(?<![编责])(?:作\s*者|撰\s*文|撰稿人?|文\s*[/／]|文\s*[|｜]|"
-    r"(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记\s*者|通讯员|实习生)\s*[:：]?\s*"
+    r"(?<![编责])(?:作\s*者|撰\s*文|撰稿人?|执笔人?|文\s*[/／]|文\s*[|｜]|"
+    r"(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记\s*者|通讯员|实习生|评论员)\s*[:：]?\s*"
+)
+#: A line-initial role word inside an author value ("作者：记者王敬照").
+ROLE_PREFIX_RE = re.compile(
+    r"^(?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记\s*者|通讯员|实习生|评论员)\s*[:：]?\s*"
+)
+#: Text after the names in a byline line: "彭冲 山东冠县报道", "罗科苏盈发自北京".
+BYLINE_TAIL_RE = re.compile(
+    r"(?:\s*[\u4e00-\u9fff]{0,8}报道|\s*发自.*|\s*[\u4e00-\u9fff]{0,8}电|\s*[/／]\s*(?:文|图|摄).*)$"
+)
+#: Name tokens ending like this are roles or phrases, not names.
+NOT_NAME_SUFFIX_RE = re.compile(r"(?:记者|通讯员|编辑|报道|评论员|实习生|摄影|供图|出品|发布)$")
+#: What may precede a colon-less role word in a byline line: nothing, a gap, a bracket, or an
+#: outlet name ("光明日报记者", "新华网黑龙江频道 记者").
+BYLINE_PREFIX_RE = re.compile(
+    r"(?:^|[\s(（【\[|｜/\-—:：·•]|(?:报|网|社|台|频道|新闻|客户端|杂志|刊|本|讯))$"
+)
+#: Parenthesised names closing a paragraph: （记者 胡晓蓉） / （常书香 马丹阳） / （姚峰 上海报道）.
+BYLINE_END_RE = re.compile(
+    r"[（(]\s*(?:(?:本报|本台|新华社|特约|见习)?记者|评论员|通讯员|文\s*[/／]|作者[:：]?)?\s*"
+    r"([\u4e00-\u9fff·]{2,5}(?:[\s、，,]+[\u4e00-\u9fff·]{2,5}){0,5})"
+    r"(?:\s+[\u4e00-\u9fff]{2,8}报道)?\s*[）)]\s*$"
 )
 EDITOR_LABEL_RE = re.compile(
     r"(?:责任编辑|责\s*编|编\s*审|值班编辑|编\s*辑|主\s*编|审\s*核|校\s*对|终\s*审|初\s*审|复\s*审|"
@@ -189,7 +210,10 @@ NOT_NAMES = frozenset({
     "本报", "本网", "本站", "本刊", "佚名", "未知", "匿名", "网友", "管理员", "admin", "编辑",
     "记者", "作者", "来源", "回复", "size", "font", "color", "null", "none", "undefined",
     "综合", "整理", "报道", "摄影", "供图", "图片", "责任编辑", "责编", "通讯员", "实习生",
-    "查看", "评论", "登录", "注册", "更多", "相关", "新闻",
+    "查看", "评论", "登录", "注册", "更多", "相关", "新闻", "简介", "待续", "未完", "组图",
+    "原创", "转载", "全文完", "完", "图", "视频", "评论员", "执笔", "专稿", "独家", "资料图",
+    "资料", "图文", "本文", "文章", "点击", "阅读", "原文", "标题", "正文", "全文", "出自",
+    "发表", "发布", "收藏", "打印", "关闭", "字号", "大", "中", "小",
 })
 #: Endings of outlet names: an author value ending like this is an outlet, not a person.
 OUTLET_SUFFIX_RE = re.compile(
@@ -198,7 +222,7 @@ OUTLET_SUFFIX_RE = re.compile(
 
 #: Byline inside the first paragraph: 本报讯（记者 李明 通讯员 陈红）/ 报道(记者郑铁峰).
 BYLINE_PAREN_RE = re.compile(
-    r"[（(]\s*((?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记者|通讯员|实习生|"
+    r"[（(]\s*((?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记者|通讯员|实习生|评论员|"
     r"(?:文|图|摄)?\s*[/／])[^（()）]{1,60})[）)]"
 )
 BYLINE_ROLE_RE = re.compile(
@@ -209,7 +233,7 @@ BYLINE_SKIP_ROLE_RE = re.compile(r"(?:摄影?|图|编辑|责编|视频|制图|�
 
 #: Any role inside a byline (author roles and skipped roles), to split it into chunks.
 BYLINE_ANY_ROLE_RE = re.compile(
-    r"(?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记者|通讯员|实习生|"
+    r"(?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记者|通讯员|实习生|评论员|"
     r"摄影?|图|编辑|责编|视频|制图|文)\s*[/／:：]?"
 )
 
