@@ -231,17 +231,30 @@ def _norm(s: str) -> str:
     return "".join(ch for ch in s.lower() if ch.isalnum())
 
 
+def _prose_chars(ln: cleaning.Line) -> int:
+    n = _nonspace_len(ln.text)
+    if ln.link_chars >= 0.5 * n or _punct(ln.text) == 0:
+        return 0
+    return n - ln.link_chars
+
+
 def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
     """Filter a candidate's lines down to article paragraphs."""
     out: list[str] = []
     ntitle = _norm(title) if title else ""
     seen_text = 0
-    for ln in lines:
-        t = ln.text.strip()
+    seen: set[str] = set()
+    for i, ln in enumerate(lines):
+        t = cleaning.collapse_ws(ln.text)
         if not t:
             continue
-        if seen_text >= 60 and rules.END_MARKER_RE.match(t) and len(t) < 60:
-            break
+        if rules.END_MARKER_RE.match(t) and len(t) < 60:
+            if seen_text >= 60:
+                # Stop here unless real prose follows (a 延伸阅读 box in the middle).
+                after = sum(_prose_chars(x) for x in lines[i + 1:])
+                if after < max(200, 0.5 * seen_text):
+                    break
+            continue
         if rules.BOILERPLATE_LINE_RE.match(t):
             continue
         if ntitle and len(out) < 3 and _norm(t) == ntitle:
@@ -251,6 +264,10 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
         nt = _nonspace_len(t)
         if ln.link_chars and ln.link_chars >= 0.7 * nt and nt < 80 and _punct(t) < 2:
             continue
+        if nt >= 10:
+            if t in seen:
+                continue
+            seen.add(t)
         out.append(t)
         seen_text += nt
     # Trailing short non-prose lines (e.g. leftover labels) after the last paragraph.
