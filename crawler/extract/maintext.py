@@ -18,6 +18,7 @@ from lxml import etree, html
 from . import cleaning, rules
 
 _PUNCT_STRONG = "，。！？；"
+_STAMP_RE = re.compile(r"(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*\d{1,2}:\d{2}(?!\d)")
 
 
 def _attr_words(el: etree._Element) -> str:
@@ -39,7 +40,7 @@ def _is_boilerplate(el: etree._Element, tag: str) -> bool:
 
 class _Stats:
     __slots__ = ("text", "link", "punct", "score", "total_text", "total_link", "parent", "el",
-                 "tag", "excluded", "order")
+                 "tag", "excluded", "order", "stamps", "total_stamps")
 
     def __init__(self, el: etree._Element, tag: str, parent: _Stats | None, excluded: bool,
                  order: int):
@@ -54,6 +55,8 @@ class _Stats:
         self.score = 0.0
         self.total_text = 0
         self.total_link = 0
+        self.stamps = 0
+        self.total_stamps = 0
 
 
 def _nonspace_len(s: str) -> int:
@@ -104,6 +107,8 @@ def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_
                 else:
                     st.text += n
                     st.punct += _punct(t)
+                    if ":" in t:
+                        st.stamps += len(_STAMP_RE.findall(t))
         t = el.tail
         if t and pst is not None:
             n = _nonspace_len(t)
@@ -114,6 +119,8 @@ def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_
                 else:
                     pst.text += n
                     pst.punct += _punct(t)
+                    if ":" in t:
+                        pst.stamps += len(_STAMP_RE.findall(t))
 
     # Subtree totals (children before parents in reversed document order).
     for st in reversed(blocks):
@@ -121,9 +128,11 @@ def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_
             continue
         st.total_text += st.text
         st.total_link += st.link
+        st.total_stamps += st.stamps
         if st.parent is not None and not st.parent.excluded:
             st.parent.total_text += st.total_text
             st.parent.total_link += st.total_link
+            st.parent.total_stamps += st.total_stamps
 
     # Paragraph scores flow to the block and its ancestors.
     for st in blocks:
@@ -133,6 +142,8 @@ def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_
         if own < 8 or (st.text and st.link / st.text > 0.5):
             continue
         if st.punct == 0 and own < 40:
+            continue
+        if own < 600 and rules.DISCLAIMER_RE.search(st.el.text_content()[:1000]):
             continue
         s = 1.0 + st.punct + min(own / 60.0, 5.0)
         node: _Stats | None = st
@@ -153,12 +164,15 @@ def _final(st: _Stats) -> float:
     if st.score <= 0:
         return 0.0
     ld = st.total_link / st.total_text if st.total_text else 0.0
-    score = st.score * (1.0 - ld)
+    score = st.score * (1.0 - ld * ld)
+    if st.total_stamps >= 4:
+        # Many time stamps: a comment list or a forum thread, not an article.
+        score /= 1.0 + 0.3 * (st.total_stamps - 2)
     score += rules.TAG_WEIGHTS.get(st.tag, 0)
     words = _attr_words(st.el)
     if words:
         if rules.POSITIVE_ATTR_RE.search(words):
-            score += 25
+            score += min(25.0, score * 0.5)
         if rules.NEGATIVE_ATTR_RE.search(words) and not rules.CONTENT_ATTR_RE.search(words):
             score -= 25
     return score

@@ -128,6 +128,12 @@ BOILERPLATE_LINE_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: Disclaimer / copyright paragraphs: never scored as article paragraphs.
+DISCLAIMER_RE = re.compile(
+    r"版权所有|著作权|Copyright|©|版权声明|免责声明|不代表本(?:站|网)|转载请注明|未经授权|ICP备",
+    re.IGNORECASE,
+)
+
 #: Lines that end the article: everything after them (inside the main text) is boilerplate.
 END_MARKER_RE = re.compile(
     r"^\s*[『「【\[(（]?\s*(?:相关阅读|相关新闻|相关链接|相关文章|相关报道|延伸阅读|推荐阅读|"
