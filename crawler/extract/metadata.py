@@ -215,7 +215,7 @@ class DateValue:
         if not (1990 <= self.y <= datetime.now().year + 1):
             return False
         try:
-            datetime(self.y, self.m, self.d)
+            datetime(self.y, self.m, self.d or 1)
         except ValueError:
             return False
         if self.h is not None and not (0 <= self.h <= 23 and 0 <= (self.mi or 0) <= 59
@@ -224,6 +224,8 @@ class DateValue:
         return True
 
     def iso(self) -> str:
+        if not self.d:
+            return f"{self.y:04d}-{self.m:02d}"
         date = f"{self.y:04d}-{self.m:02d}-{self.d:02d}"
         if self.h is None:
             return date
@@ -263,6 +265,13 @@ def parse_date(text: str, *, year: int | None = None) -> DateValue | None:
             if ampm and ampm.lower() == "pm":
                 hh += 12
             dv.h, dv.mi, dv.s = hh, int(mi), int(s) if s else 0
+        if dv.valid():
+            return dv
+    for m in rules.EN_DATE_RE.finditer(text):
+        mon, d, y, h, mi, sec = m.groups()
+        dv = DateValue(int(y), rules.EN_MONTHS.index(mon[:3].lower()) + 1, int(d))
+        if h is not None:
+            dv.h, dv.mi, dv.s = int(h), int(mi), int(sec) if sec else 0
         if dv.valid():
             return dv
     if year is not None:
@@ -352,15 +361,40 @@ def find_date(head: Head, header: list[str], zone: list[str], page: list[str],
     add(_line_dates(zone, year))
     add(date_from_url(url))
     add(_line_dates(page, year, labelled_only=True))
+    add(_line_dates([t for t in page if len(t) < 60], year))
     if not cands:
+        for t in zone:
+            m = rules.MONTH_DATE_RE.search(t)
+            if m and not rules.BAD_DATE_CONTEXT_RE.search(t):
+                dv = DateValue(int(m.group(1)), int(m.group(2)), 0)
+                if dv.valid():
+                    return dv.iso()
         return None
     best = cands[0]
-    if best.h is None:
+    if best.h is None or (best.tz and best.tz != rules.DEFAULT_TZ):
         for c in cands[1:]:
-            if c.h is not None and (c.y, c.m, c.d) == (best.y, best.m, best.d):
-                best = c
-                break
+            if c.h is not None and (c.y, c.m, c.d) == (best.y, best.m, best.d) and not c.tz:
+                return c.iso()
+        # The page shows the time next to the date in a format we could not read alone.
+        t = _visible_time_for(best, header + zone)
+        if t is not None:
+            best = DateValue(best.y, best.m, best.d, t[0], t[1], t[2])
     return best.iso()
+
+
+def _visible_time_for(dv: DateValue, texts: list[str]) -> tuple[int, int, int] | None:
+    y = str(dv.y)
+    day_re = re.compile(rf"(?<!\d)0?{dv.d}(?!\d)")
+    mon_re = re.compile(rf"(?<!\d)0?{dv.m}(?!\d)")
+    for t in texts:
+        if len(t) > 120 or y not in t or rules.BAD_DATE_CONTEXT_RE.search(t):
+            continue
+        if not (day_re.search(t) and mon_re.search(t)):
+            continue
+        m = re.search(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)", t)
+        if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
+            return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    return None
 
 
 # --------------------------------------------------------------------------- labels
@@ -374,6 +408,11 @@ _STRIP_CHARS = " \t:：,，。;；、|｜·•-—_/\\'\"“”‘’()（）[]�
 
 def _value_after(text: str, start: int, *, max_len: int = 40) -> str:
     rest = text[start:].lstrip(" :：")
+    if rest[:1] in "[【(（《":
+        close = {"[": "]", "【": "】", "(": ")", "（": "）", "《": "》"}[rest[0]]
+        end = rest.find(close)
+        if 0 < end <= max_len + 2:
+            return rest[1:end].strip(_STRIP_CHARS)
     m = _VALUE_END_RE.search(rest)
     if m:
         rest = rest[: m.start()]
@@ -399,7 +438,11 @@ def find_source(texts: Iterable[str]) -> str | None:
             continue
         for m in rules.SOURCE_LABEL_RE.finditer(t):
             v = clean_source(_value_after(t, m.end()))
-            if v:
+            if v and " " in v:
+                first = v.split(" ")[0]
+                if len(first) >= 2 and re.match(r"[\u4e00-\u9fff]", first):
+                    v = first
+            if v and v not in rules.GENERIC_SOURCES:
                 return v
     return None
 

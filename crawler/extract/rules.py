@@ -165,6 +165,20 @@ META_TITLE_NAMES: tuple[str, ...] = (
 META_AUTHOR_NAMES: tuple[str, ...] = ("author", "article:author", "dc.creator", "byl")
 META_SOURCE_NAMES: tuple[str, ...] = ("source", "contentsource", "article:source", "mediaid")
 
+#: Source values that name no outlet: keep looking for a better one.
+GENERIC_SOURCES = frozenset({
+    "转载", "转载文章", "网络", "互联网", "网络转载", "本站", "本网", "原创", "综合", "未知",
+    "网友投稿", "投稿", "其他", "其它", "不详", "佚名", "网上", "网摘", "整理",
+})
+#: Year and month without a day (monthly publications): 1998年3月号.
+MONTH_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
+#: English month names.
+EN_DATE_RE = re.compile(
+    r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?"
+    r"\s+(?:[A-Z][a-z]{2}\s+)?((?:19|20)\d{2})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?",
+)
+EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
 #: Labels in visible text. Regexes match at the label; the value follows.
 SOURCE_LABEL_RE = re.compile(
     r"(?:文章来源|信息来源|稿件来源|新闻来源|内容来源|消息来源|来源于|来源|稿源|出处)\s*[:：]\s*"
