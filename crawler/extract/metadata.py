@@ -453,7 +453,7 @@ def split_names(value: str, *, allow_outlets: bool = False) -> list[str]:
         tok = tok.strip(_STRIP_CHARS)
         if not tok or tok.lower() in rules.NOT_NAMES:
             continue
-        if not rules.NAME_RE.match(tok):
+        if not rules.NAME_RE.match(tok) or rules.NOT_NAME_PART_RE.search(tok):
             continue
         if not allow_outlets and rules.OUTLET_SUFFIX_RE.search(tok):
             continue
@@ -481,7 +481,12 @@ def _names_after(text: str, start: int) -> list[str]:
 
 def _byline_line_names(text: str, m: re.Match[str]) -> list[str]:
     """A colon-less role word: the rest of the short line must be names only."""
-    if len(text) > 40 or not rules.BYLINE_PREFIX_RE.search(text[: m.start()]):
+    prefix = text[: m.start()]
+    if len(text) > 40:
+        return []
+    if not rules.BYLINE_PREFIX_RE.search(prefix) and (
+        len(text) > 24 or len(prefix) > 12 or rules.BYLINE_BAD_PREFIX_RE.search(prefix)
+    ):
         return []
     if not re.search(r"记\s*者|通讯员|评论员|实习生", m.group(0)):
         return []
@@ -543,6 +548,17 @@ def find_author(short_lines: list[str], paragraphs: list[str], *,
             names = split_names(m.group(1))
             if names:
                 return "、".join(names)
+    # 5. A forum or blog post signature.
+    for t in byline_lines or []:
+        if not re.search(r"(?:19|20)\d{2}\s*[-/.年]", t):
+            continue
+        for pat in rules.POSTER_RES:
+            m = pat.search(t)
+            if m:
+                name = m.group(1).strip(_STRIP_CHARS)
+                if (name and name.lower() not in rules.NOT_NAMES and not re.fullmatch(r"\d+", name)
+                        and not rules.NOT_NAME_PART_RE.search(name)):
+                    return name
     return None
 
 
@@ -575,8 +591,7 @@ def find_editor(texts: Iterable[str]) -> str | None:
             continue
         for m in rules.EDITOR_FIELD_LABEL_RE.finditer(t):
             if not re.search(r"[:：]", m.group(0)):
-                before = t[max(0, m.start() - 1): m.start()]
-                if len(t) > 40 or before not in ("", "(", "（", "【", "[", " "):
+                if len(t) > 40 or not rules.BYLINE_PREFIX_RE.search(t[: m.start()]):
                     continue
             names = _names_after(t, m.end())
             if names:

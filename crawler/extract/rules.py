@@ -203,6 +203,16 @@ NOT_NAME_SUFFIX_RE = re.compile(r"(?:记者|通讯员|编辑|报道|评论员|�
 BYLINE_PREFIX_RE = re.compile(
     r"(?:^|[\s(（【\[|｜/\-—:：·•]|(?:报|网|社|台|频道|新闻|客户端|杂志|刊|本|讯))$"
 )
+#: Before a colon-less role word in a very short line, any outlet-like prefix is fine unless it
+#: ends in a word that makes the role part of a phrase (小记者, 告诉记者, 的记者).
+BYLINE_BAD_PREFIX_RE = re.compile(r"(?:小|的|向|对|告诉|据|让|给|和|与|跟|被|名|位|个|是|为|当)$")
+#: Forum and blog post signatures: "by 眉间尺", "ggjjzhzz 发表于 2005-9-15", "本贴由大卫于…发表".
+POSTER_RES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?:^|\s)by\s+([^\s〓|<>]{2,20})", re.IGNORECASE),
+    re.compile(r"^([^\s:：\[【(（]{2,20})\s*(?:发表于|發表於|posted\s+(?:on|at))\s*(?:19|20)\d{2}", re.I),
+    re.compile(r"本[贴帖]由\s*([^\s于]{2,20})\s*于\s*(?:19|20)\d{2}"),
+)
+
 #: Parenthesised names closing a paragraph: （记者 胡晓蓉） / （常书香 马丹阳） / （姚峰 上海报道）.
 BYLINE_END_RE = re.compile(
     r"[（(]\s*(?:(?:本报|本台|新华社|特约|见习)?记者|评论员|通讯员|文\s*[/／]|作者[:：]?)?\s*"
@@ -236,6 +246,8 @@ NOT_NAMES = frozenset({
     "资料", "图文", "本文", "文章", "点击", "阅读", "原文", "标题", "正文", "全文", "出自",
     "发表", "发布", "收藏", "打印", "关闭", "字号", "大", "中", "小",
 })
+#: Words inside a token that make it UI text, not a name.
+NOT_NAME_PART_RE = re.compile(r"点击|收藏|本文|此处|查看|评论|回复|阅读|登录|注册|打印|关闭|分享|推荐")
 #: Endings of outlet names: an author value ending like this is an outlet, not a person.
 OUTLET_SUFFIX_RE = re.compile(
     r"(?:网|报|社|台|刊|站|频道|客户端|新闻|日报|晚报|杂志|网站|中心|在线|传媒|集团|公众号)$"
