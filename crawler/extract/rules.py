@@ -209,7 +209,9 @@ BYLINE_BAD_PREFIX_RE = re.compile(r"(?:小|的|向|对|告诉|据|让|给|和|�
 #: Forum and blog post signatures: "by 眉间尺", "ggjjzhzz 发表于 2005-9-15", "本贴由大卫于…发表".
 POSTER_RES: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?:^|\s)by\s+([^\s〓|<>]{2,20})", re.IGNORECASE),
-    re.compile(r"^([^\s:：\[【(（]{2,20})\s*(?:发表于|發表於|posted\s+(?:on|at))\s*(?:19|20)\d{2}", re.I),
+    re.compile(
+        r"^([^\s:：\[【(（]{2,20})\s*(?:发表于|發表於|posted\s+(?:on|at))\s*(?:19|20)\d{2}", re.I
+    ),
     re.compile(r"本[贴帖]由\s*([^\s于]{2,20})\s*于\s*(?:19|20)\d{2}"),
 )
 
@@ -247,7 +249,9 @@ NOT_NAMES = frozenset({
     "发表", "发布", "收藏", "打印", "关闭", "字号", "大", "中", "小",
 })
 #: Words inside a token that make it UI text, not a name.
-NOT_NAME_PART_RE = re.compile(r"点击|收藏|本文|此处|查看|评论|回复|阅读|登录|注册|打印|关闭|分享|推荐")
+NOT_NAME_PART_RE = re.compile(
+    r"点击|收藏|本文|此处|查看|评论|回复|阅读|登录|注册|打印|关闭|分享|推荐"
+)
 #: Endings of outlet names: an author value ending like this is an outlet, not a person.
 OUTLET_SUFFIX_RE = re.compile(
     r"(?:网|报|社|台|刊|站|频道|客户端|新闻|日报|晚报|杂志|网站|中心|在线|传媒|集团|公众号)$"
