@@ -14,6 +14,7 @@ The file is in WAL mode, so readers (Datasette, sqlite-utils) never block a craw
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,7 +27,8 @@ import sqlite_utils
 from crawler.errors import ArchiveError
 from crawler.items import EXTRACTED_FIELDS, Article
 
-#: How long a writer waits for another writer's transaction before giving up (seconds).
+#: How long a writer waits for another writer's transaction before giving up (seconds);
+#: ``NEWSARCHIVE_BUSY_TIMEOUT`` in the environment overrides it.
 BUSY_TIMEOUT = 30.0
 
 ARTICLE_COLUMNS: dict[str, type] = {
@@ -71,10 +73,11 @@ class Archive:
     """
 
     def __init__(
-        self, path: str | Path, *, readonly: bool = False, timeout: float = BUSY_TIMEOUT
+        self, path: str | Path, *, readonly: bool = False, timeout: float | None = None
     ) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        timeout = busy_timeout() if timeout is None else timeout
         if self.path.is_dir():
             raise ArchiveError(f"{self.path}: is a directory, not an archive file")
         parent = self.path.parent
@@ -88,7 +91,7 @@ class Archive:
                 conn = sqlite3.connect(uri, uri=True, timeout=timeout)
             else:
                 conn = sqlite3.connect(str(self.path), timeout=timeout)
-            _prepare_connection(conn)
+            _prepare_connection(conn, timeout)
             self.db = sqlite_utils.Database(conn)
             conn.execute("select count(*) from sqlite_master").fetchone()
             if not readonly:
@@ -301,7 +304,16 @@ class Archive:
         return rows[0] if rows else None
 
 
-def _prepare_connection(conn: sqlite3.Connection) -> None:
+def busy_timeout() -> float:
+    """``NEWSARCHIVE_BUSY_TIMEOUT`` (seconds) when set to a number, else :data:`BUSY_TIMEOUT`."""
+    try:
+        return max(0.0, float(os.environ.get("NEWSARCHIVE_BUSY_TIMEOUT", BUSY_TIMEOUT)))
+    except ValueError:
+        return BUSY_TIMEOUT
+
+
+def _prepare_connection(conn: sqlite3.Connection, timeout: float | None = None) -> None:
     """Per-connection setup shared by every connection the archive opens."""
-    conn.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+    timeout = busy_timeout() if timeout is None else timeout
+    conn.execute(f"pragma busy_timeout = {int(timeout * 1000)}")
     conn.execute("pragma foreign_keys = on")

@@ -34,9 +34,24 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
+#: Retries wait: as long as a 503/429 response's Retry-After asks (at most
+#: NEWSARCHIVE_RETRY_AFTER_MAX s, else the page fails at once), otherwise
+#: NEWSARCHIVE_RETRY_BACKOFF s doubled each try, at most NEWSARCHIVE_RETRY_BACKOFF_MAX s.
+NEWSARCHIVE_RETRY_BACKOFF = 1.0
+NEWSARCHIVE_RETRY_BACKOFF_MAX = 30.0
+NEWSARCHIVE_RETRY_AFTER_MAX = 120.0
+#: Failed pages are reported in the summary and crawl_errors; no log noise on stderr.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 TELNETCONSOLE_ENABLED = False
 
 # --- components -------------------------------------------------------------------------
+#: crawler/middlewares.py: Retry-After and backoff, redirects that fail with a reason.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "crawler.middlewares.RedirectGuardMiddleware": 650,
+}
+EXTENSIONS = {"crawler.middlewares.ByteCounter": 0}
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.store.StorePipeline": 800,

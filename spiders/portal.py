@@ -23,11 +23,13 @@ from twisted.python.failure import Failure
 from crawler.archive import Archive, utcnow
 from crawler.errors import ArchiveError
 from crawler.extract import extract
+from crawler.middlewares import describe_failure
 from crawler.profiles import Profile, load_profile
 from crawler.signals import STAT, page_failed
 from crawler.urls import canonical_url
 
 _HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain", b"application/xml")
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b")
 
 
@@ -254,6 +256,10 @@ class PortalSpider(scrapy.Spider):
             shown = ctype.decode("latin-1") or "binary content"
             self.record_error(response.url, f"not an HTML page ({shown})")
             return False
+        nuls = body.count(b"\0")
+        if nuls > len(body) // 100 and not body.startswith(_UTF16_32_BOMS):
+            self.record_error(response.url, f"corrupt page: {nuls} NUL bytes in {len(body)}")
+            return False
         return True
 
     # -- errors ----------------------------------------------------------------------------
@@ -274,7 +280,9 @@ class PortalSpider(scrapy.Spider):
         else:
             value = failure.value
             reason = f"{type(value).__name__}: {value}".strip()
-        self.record_error(request.url, reason)
+        reason = describe_failure(failure, reason, self.settings)
+        # after redirects, the page that failed is the one first asked for
+        self.record_error((request.meta.get("redirect_urls") or [request.url])[0], reason)
 
     def record_error(self, url: str, reason: str) -> None:
         self.errors.append((url, reason))
