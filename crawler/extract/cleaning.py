@@ -12,7 +12,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Comment, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from lxml import etree, html
 
 from . import rules
@@ -168,58 +168,133 @@ def _attr_words(tag: Tag) -> str:
     return f"{cls or ''} {tag.get('id') or ''}".lower().strip()
 
 
+def _nonspace(s: str) -> int:
+    return len(s) - s.count(" ") - s.count("\n") - s.count("\t") - s.count("\r") - s.count(
+        "\xa0") - s.count("\u3000")
+
+
 def _text_len(tag: Tag) -> int:
     return len("".join(tag.get_text().split()))
 
 
-def _link_len(tag: Tag) -> int:
-    return sum(len("".join(a.get_text().split())) for a in tag.find_all("a"))
+def _is_gone(tag: Tag) -> bool:
+    return bool(tag.__dict__.get("_decomposed")) or not tag.__dict__
+
+
+def _subtree_stats(soup: BeautifulSoup) -> dict[int, list[int]]:
+    """Per tag: [text chars, link text chars, number of links], in one bottom-up pass."""
+    stats: dict[int, list[int]] = {}
+    nodes = list(soup.descendants)
+    for node in reversed(nodes):
+        parent = node.parent
+        if isinstance(node, Tag):
+            st = stats.setdefault(id(node), [0, 0, 0])
+            if node.name == "a":
+                st[1] = st[0]
+                st[2] += 1
+            if parent is not None:
+                pst = stats.setdefault(id(parent), [0, 0, 0])
+                pst[0] += st[0]
+                pst[1] += st[1]
+                pst[2] += st[2]
+        elif isinstance(node, NavigableString) and not isinstance(node, Comment):
+            if parent is not None:
+                stats.setdefault(id(parent), [0, 0, 0])[0] += _nonspace(str(node))
+    return stats
+
+
+_STRIP_TAGS = frozenset({"script", "style", "noscript", "nav", "aside", "footer", "textarea",
+                         "select", "button", "input", "iframe"})
+_LIST_TAGS = frozenset({"div", "ul", "ol", "table", "dl", "span", "td", "tr", "tbody", "section",
+                        "p", "li"})
 
 
 def strip_boilerplate(fragment: str) -> str:
     """Strip boilerplate from an HTML fragment with BeautifulSoup; returns cleaned HTML."""
+    return str(_strip(fragment))
+
+
+def strip_boilerplate_lines(fragment: str) -> list[Line]:
+    """Strip boilerplate with BeautifulSoup and linearise the result into lines."""
+    return soup_lines(_strip(fragment))
+
+
+_LINE_MARK = "\x01"
+_LINK_OPEN = "\x02"
+_LINK_CLOSE = "\x03"
+
+
+def soup_lines(soup: BeautifulSoup) -> list[Line]:
+    """Lines of a soup: block elements and <br> break lines; link text is counted."""
+    for tag in soup.find_all(True):
+        name = tag.name
+        if name == "br" or name == "hr":
+            tag.replace_with(_LINE_MARK)
+        elif name in rules.BLOCK_TAGS:
+            tag.insert(0, _LINE_MARK)
+            tag.append(_LINE_MARK)
+        elif name == "a":
+            tag.insert(0, _LINK_OPEN)
+            tag.append(_LINK_CLOSE)
+        elif name in ("td", "th"):
+            tag.append(" ")
+    out: list[Line] = []
+    for raw in soup.get_text().split(_LINE_MARK):
+        if _LINK_OPEN in raw:
+            link = 0
+            for part in raw.split(_LINK_OPEN)[1:]:
+                link += _nonspace(part.split(_LINK_CLOSE, 1)[0])
+            raw = raw.replace(_LINK_OPEN, "").replace(_LINK_CLOSE, "")
+        else:
+            link = 0
+            raw = raw.replace(_LINK_CLOSE, "")
+        t = collapse_ws_keep_gaps(raw)
+        if t:
+            out.append(Line(t, link))
+    return out
+
+
+def _strip(fragment: str) -> BeautifulSoup:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         soup = BeautifulSoup(fragment, "lxml")
     for c in soup.find_all(string=lambda s: isinstance(s, Comment)):
         c.extract()
-    total = _text_len(soup) or 1
-    for tag in soup.find_all(["script", "style", "noscript", "nav", "aside", "footer",
-                              "textarea", "select", "button", "input", "iframe", "form"]):
-        if tag.decomposed:
+    stats = _subtree_stats(soup)
+    total = stats.get(id(soup), [1])[0] or 1
+    for tag in list(soup.find_all(True)):
+        if _is_gone(tag):
             continue
-        if tag.name == "form" and not (_is_login_or_comment(tag) and _text_len(tag) < 0.3 * total):
-            tag.unwrap()
+        name = tag.name
+        if name in ("html", "body", "br", "a", "img"):
             continue
-        tag.decompose()
-
-    total = _text_len(soup) or 1
-    for tag in soup.find_all(True):
-        if tag.decomposed or tag.name in ("html", "body", "p", "br", "a", "img"):
+        n, link_n, n_links = stats.get(id(tag), (0, 0, 0))
+        if name in _STRIP_TAGS:
+            tag.decompose()
+            continue
+        if name == "form":
+            if _is_login_or_comment(tag) and n < 0.3 * total:
+                tag.decompose()
+            else:
+                tag.unwrap()
             continue
         words = _attr_words(tag)
-        n = None
         if words and rules.BOILERPLATE_ATTR_RE.search(words) and not rules.CONTENT_ATTR_RE.search(
             words
         ):
-            n = _text_len(tag)
-            if n < 0.5 * total or _link_len(tag) > 0.5 * n:
+            if n < 0.5 * total or link_n > 0.5 * n:
                 tag.decompose()
                 continue
-        if tag.name in ("div", "ul", "ol", "table", "dl", "span", "td", "tr", "tbody", "section"):
-            n = _text_len(tag) if n is None else n
-            if n == 0:
-                continue
-            links = tag.find_all("a")
-            link_n = sum(len("".join(a.get_text().split())) for a in links)
-            # Headline lists: mostly links, several of them, little prose between.
-            if len(links) >= 3 and link_n > 0.6 * n and n < 0.5 * total:
-                tag.decompose()
-                continue
-            if n < 200 and rules.COMMENT_BOX_TEXT_RE.search(tag.get_text()) and n < 0.3 * total:
-                tag.decompose()
-                continue
-    return str(soup)
+        if n == 0 or name not in _LIST_TAGS:
+            continue
+        # Headline lists: mostly links, several of them, little prose between.
+        if n_links >= 3 and link_n > 0.6 * n and n < 0.5 * total:
+            tag.decompose()
+            continue
+        if n < 200 and n < 0.3 * total and rules.COMMENT_BOX_TEXT_RE.search(tag.get_text()):
+            tag.decompose()
+            continue
+    return soup
 
 
 def _is_login_or_comment(form: Tag) -> bool:

@@ -296,11 +296,7 @@ def body_from_nodes(nodes: list[etree._Element], title: str | None) -> str | Non
     if not nodes:
         return None
     frag = "".join(html.tostring(n, encoding="unicode", with_tail=False) for n in nodes)
-    cleaned = cleaning.strip_boilerplate(f"<div>{frag}</div>")
-    root = cleaning.parse(cleaned)
-    if root is None:
-        return None
-    lines = clean_lines(cleaning.lines_of(root), title)
+    lines = clean_lines(cleaning.strip_boilerplate_lines(f"<div>{frag}</div>"), title)
     body = "\n".join(lines).strip()
     return body or None
 
