@@ -1,0 +1,360 @@
+"""The search tokenizer and index (crawler/fts.py) on real SQLite files."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler import fts
+
+SCHEMA = {
+    "url": str,
+    "site": str,
+    "title": str,
+    "published_at": str,
+    "source": str,
+    "author": str,
+    "editor": str,
+    "body": str,
+    "fetched_at": str,
+}
+
+ROWS = [
+    {
+        "url": "https://a.example/1",
+        "site": "ccn",
+        "title": "国家市场监管总局发布汽车召回公告",
+        "published_at": "2024-03-15T10:00:00+08:00",
+        "body": "某品牌汽车因专利纠纷召回。\n消費者可以申请退款，iPhone 15 也在名单。",
+    },
+    {
+        "url": "https://a.example/2",
+        "site": "cqn",
+        "title": "防范电信诈骗",
+        "published_at": "2023-01-01",
+        "body": "知识产权保护与专利申请。3·15晚会曝光多起诈骗，涉及315元预付卡。",
+    },
+    {
+        "url": "https://a.example/3",
+        "site": "ccn",
+        "title": "ＡＰＰ　过度收集个人信息",
+        "published_at": "2022-06-30T08:00:00+08:00",
+        "body": "市场监管部门抽检：不合格产品已下架。",
+    },
+]
+
+
+def make_archive(path: Path, rows: list[dict] = ROWS) -> sqlite_utils.Database:
+    db = sqlite_utils.Database(path)
+    db.enable_wal()
+    db["articles"].create(SCHEMA, pk="url")
+    fts.ensure_index(db)
+    db["articles"].insert_all(rows)
+    return db
+
+
+def urls(results: list[dict]) -> set[str]:
+    return {r["url"] for r in results}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> sqlite_utils.Database:
+    return make_archive(tmp_path / "archive.db")
+
+
+# -- normalisation ---------------------------------------------------------------------------
+def test_normalize_folds_width_case_and_traditional() -> None:
+    assert fts.normalize("ＡＰＰ　過度收集") == "app 过度收集"
+    assert fts.normalize("「消費者」權益") == "消费者 权益"
+    assert fts.normalize("iPhone15，3·15") == "iphone15 3 15"
+    assert fts.normalize("、。！") == ""
+    # characters OpenCC keeps in some words are not folded
+    assert fts.fold("乾隆") == "乾隆"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_fold_is_idempotent_and_tokens_agree(text: str) -> None:
+    folded = fts.fold(text)
+    assert fts.fold(folded) == folded
+    assert fts.normalize(fts.normalize(text)) == fts.normalize(text)
+    # the fast C path gets exactly the tokens of the reference definition
+    buf = fts.document_buffer(text)
+    got = [t for t in buf.replace(b"\x00", b" ").split(b" ") if t]
+    assert got == [t.encode() for t in fts.document_tokens(text)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="消费者權益ＡaB1２ ，。·-_é\u0301𠀀", max_size=30))
+def test_fold_on_tricky_alphabet(text: str) -> None:
+    assert fts.fold(fts.fold(text)) == fts.fold(text)
+    buf = fts.document_buffer(text)
+    assert [t for t in buf.replace(b"\x00", b" ").split(b" ") if t] == [
+        t.encode() for t in fts.document_tokens(text)
+    ]
+
+
+def test_tokens() -> None:
+    assert fts.document_tokens("消费者 iPhone") == [
+        "消费", "费者", "者", "ip", "ph", "ho", "on", "ne", "e",
+    ]  # fmt: skip
+    assert fts.query_tokens("消费者") == ["消费", "费者"]
+    assert fts.query_tokens("b,c") == ["b", "c"]
+    assert fts.query_tokens("ab cd") == ["ab", "b", "cd"]
+
+
+# -- query syntax ----------------------------------------------------------------------------
+def test_translate_query() -> None:
+    assert fts.translate_query("专利") == '("专利")'
+    assert fts.translate_query("专") == '("专"*)'
+    assert fts.translate_query('召回 汽车 OR 电动车 -"二手 汽车"') == (
+        '("召回") AND ("汽车" OR "电动车") NOT ("二手 汽车")'
+    )
+    assert fts.translate_query("消費 ＩＰＨＯＮＥ") == '("消费") AND ("iphone")'
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("", "empty query"),
+        ("   ", "empty query"),
+        ('"专利', "unbalanced quote"),
+        ("OR 专利", "OR must stand between"),
+        ("专利 OR", "OR must stand between"),
+        ("专利 OR OR 诈骗", "OR must stand between"),
+        ("专利 OR -诈骗", "OR cannot be followed"),
+        ("-专利", "nothing to search for"),
+        ("专利 -", "'-' must be followed"),
+        ("，。", "no letters or digits"),
+        ('""', "no letters or digits"),
+    ],
+)
+def test_bad_queries_raise_query_error(query: str, message: str, db) -> None:
+    with pytest.raises(fts.QueryError, match=message):
+        fts.search(db, query)
+    assert issubclass(fts.QueryError, ValueError)
+
+
+# -- search ----------------------------------------------------------------------------------
+def test_search_finds_two_character_words_and_phrases(db) -> None:
+    assert urls(fts.search(db, "专利")) == {"https://a.example/1", "https://a.example/2"}
+    assert urls(fts.search(db, "市场监管总局")) == {"https://a.example/1"}
+    assert urls(fts.search(db, "市场监管")) == {"https://a.example/1", "https://a.example/3"}
+    assert urls(fts.search(db, "诈骗")) == {"https://a.example/2"}
+    assert fts.search(db, "不存在的词") == []
+
+
+def test_search_operators(db) -> None:
+    assert urls(fts.search(db, "专利 召回")) == {"https://a.example/1"}
+    assert urls(fts.search(db, "专利 -召回")) == {"https://a.example/2"}
+    assert urls(fts.search(db, "召回 OR 诈骗")) == {"https://a.example/1", "https://a.example/2"}
+    assert urls(fts.search(db, '"监管 总局"')) == set()
+    assert urls(fts.search(db, '"3 15"')) == {"https://a.example/2"}
+    assert urls(fts.search(db, "3·15")) == {"https://a.example/2"}
+
+
+def test_one_character_latin_digits_width_case_traditional(db) -> None:
+    assert urls(fts.search(db, "专")) == {"https://a.example/1", "https://a.example/2"}
+    assert urls(fts.search(db, "iphone")) == {"https://a.example/1"}
+    assert urls(fts.search(db, "IPHONE")) == {"https://a.example/1"}
+    assert urls(fts.search(db, "hone")) == {"https://a.example/1"}
+    assert urls(fts.search(db, "phone1")) == set()  # the text has "iPhone 15"
+    assert urls(fts.search(db, '"phone 15"')) == {"https://a.example/1"}
+    assert urls(fts.search(db, "315")) == {"https://a.example/2"}
+    assert urls(fts.search(db, "app")) == {"https://a.example/3"}
+    assert urls(fts.search(db, "ＡＰＰ")) == {"https://a.example/3"}
+    assert urls(fts.search(db, "消费者")) == {"https://a.example/1"}  # text has 消費者
+    assert urls(fts.search(db, "專利")) == {"https://a.example/1", "https://a.example/2"}
+
+
+def test_search_result_fields_snippet_and_filters(db) -> None:
+    (hit,) = fts.search(db, "召回 专利")
+    assert hit["url"] == "https://a.example/1"
+    assert hit["site"] == "ccn"
+    assert hit["title"] == "国家市场监管总局发布汽车召回公告"
+    assert hit["published_at"] == "2024-03-15T10:00:00+08:00"
+    assert "[专利]" in hit["snippet"] and "[召回]" in hit["snippet"]
+    assert hit["title_highlighted"] == "国家市场监管总局发布汽车[召回]公告"
+    assert isinstance(hit["rank"], float)
+    # a match in the title only: the snippet comes from the title
+    (hit,) = fts.search(db, "电信")
+    assert hit["snippet"] == "防范[电信]诈骗"
+    # the original spelling is highlighted for a folded match
+    (hit,) = fts.search(db, "消费者")
+    assert "[消費者]" in hit["snippet"]
+    assert urls(fts.search(db, "专利", site="cqn")) == {"https://a.example/2"}
+    assert urls(fts.search(db, "专利", since="2024-01-01")) == {"https://a.example/1"}
+    assert urls(fts.search(db, "专利", until="2023-01-01")) == {"https://a.example/2"}
+    assert urls(fts.search(db, "专利", until="2024-03-15")) == {
+        "https://a.example/1", "https://a.example/2",
+    }  # fmt: skip
+    assert len(fts.search(db, "专", limit=1)) == 1
+    with pytest.raises(fts.QueryError, match="not a date"):
+        fts.search(db, "专利", since="yesterday")
+
+
+def test_bm25_ranks_title_hits_first(tmp_path: Path) -> None:
+    rows = [
+        {"url": "body", "title": "通知", "body": "本周关于召回的消息很多，其他内容。" * 3},
+        {"url": "title", "title": "汽车召回", "body": "详见公告。" * 3},
+    ]
+    db = make_archive(tmp_path / "a.db", rows)
+    assert [r["url"] for r in fts.search(db, "召回")] == ["title", "body"]
+
+
+# -- keeping the index right -----------------------------------------------------------------
+def test_triggers_follow_insert_update_delete_and_replace(db) -> None:
+    articles = db["articles"]
+    articles.update("https://a.example/3", {"body": "现在谈专利"})
+    assert "https://a.example/3" in urls(fts.search(db, "专利"))
+    assert "https://a.example/3" not in urls(fts.search(db, "抽检"))
+    articles.update("https://a.example/3", {"site": "other"})  # metadata only
+    articles.delete("https://a.example/1")
+    assert urls(fts.search(db, "召回")) == set()
+    # INSERT OR REPLACE deletes the old row without the delete trigger unless
+    # recursive_triggers is on; register() turns it on.
+    articles.insert(
+        {"url": "https://a.example/2", "title": "新标题", "body": "全新内容"}, replace=True
+    )
+    assert urls(fts.search(db, "诈骗")) == set()
+    assert urls(fts.search(db, "全新")) == {"https://a.example/2"}
+    # upsert (INSERT ... ON CONFLICT DO UPDATE)
+    articles.upsert({"url": "https://a.example/2", "body": "再次更新"}, pk="url")
+    assert urls(fts.search(db, "全新")) == set()
+    assert urls(fts.search(db, "再次")) == {"https://a.example/2"}
+    assert fts.index_problems(db) == []
+    db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_ensure_index_is_idempotent_and_indexes_existing_rows(tmp_path: Path) -> None:
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    db["articles"].create(SCHEMA, pk="url")
+    db["articles"].insert_all(ROWS)  # before the index exists
+    fts.ensure_index(db)
+    fts.ensure_index(db)
+    assert db["articles"].detect_fts() == "articles_fts"
+    assert urls(fts.search(db, "专利")) == {"https://a.example/1", "https://a.example/2"}
+    assert fts.index_problems(db) == []
+
+
+def test_register_is_idempotent_and_per_connection(tmp_path: Path) -> None:
+    make_archive(tmp_path / "a.db").conn.close()
+    conn = sqlite3.connect(tmp_path / "a.db")
+    with pytest.raises(sqlite3.OperationalError, match="no such tokenizer"):
+        conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH '专利'")
+    for _ in range(3):
+        fts.register(conn)
+    sql = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
+    assert conn.execute(sql, ['"专利"']).fetchone() == (2,)
+    mem = sqlite3.connect(":memory:")
+    fts.register(mem)
+    mem.close()
+    with pytest.raises(fts.TokenizerError):
+        fts.register(mem)
+
+
+def test_without_the_tokenizer_reads_work_and_writes_fail_loudly(tmp_path: Path) -> None:
+    """What a tool without the plugin sees (a plain Python connection here)."""
+    make_archive(tmp_path / "a.db").conn.close()
+    conn = sqlite3.connect(tmp_path / "a.db")
+    assert conn.execute("SELECT count(*) FROM articles").fetchone() == (3,)
+    assert conn.execute("SELECT title FROM articles WHERE site = 'cqn'").fetchone() == (
+        "防范电信诈骗",
+    )
+    conn.execute("UPDATE articles SET site = 'x' WHERE url LIKE '%/3'")  # metadata: fine
+    conn.commit()
+    for sql in (
+        "INSERT INTO articles (url, title, body) VALUES ('u', '标题', '正文')",
+        "UPDATE articles SET body = '改了' WHERE url LIKE '%/1'",
+        "DELETE FROM articles WHERE url LIKE '%/2'",
+    ):
+        with pytest.raises(sqlite3.OperationalError, match="no such tokenizer: newsarchive"):
+            conn.execute(sql)
+    conn.close()
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    assert fts.index_problems(db) == []
+    assert db["articles"].count == 3
+
+
+def test_sqlite3_shell_reads_and_refuses_writes(tmp_path: Path) -> None:
+    shell = shutil.which("sqlite3")
+    assert shell, "the sqlite3 shell is required (apt-get install sqlite3)"
+    path = tmp_path / "a.db"
+    make_archive(path).conn.close()
+    out = subprocess.run(
+        [shell, str(path), "SELECT url, title FROM articles ORDER BY url"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "防范电信诈骗" in out and out.count("\n") == 3
+    bad = subprocess.run(
+        [shell, str(path), "INSERT INTO articles (url, title) VALUES ('u', '标题')"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert bad.returncode != 0
+    assert "no such tokenizer: newsarchive" in bad.stderr
+    db = sqlite_utils.Database(path)
+    assert db["articles"].count == 3 and fts.index_problems(db) == []
+
+
+def test_reindex_repairs_an_index_left_behind(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    make_archive(path).conn.close()
+    # A tool that dropped the triggers and wrote behind the index's back:
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "DROP TRIGGER articles_ai; DROP TRIGGER articles_ad; DROP TRIGGER articles_au;"
+        "INSERT INTO articles (url, title, body) VALUES ('u4', '新文章', '关于专利的新文章');"
+        "DELETE FROM articles WHERE url LIKE '%/1';"
+    )
+    conn.close()
+    db = sqlite_utils.Database(path)
+    problems = fts.index_problems(db)
+    assert any("triggers missing" in p for p in problems)
+    assert fts.reindex(db) == 3
+    assert fts.index_problems(db) == []
+    assert urls(fts.search(db, "专利")) == {"https://a.example/2", "u4"}
+
+
+def test_old_tokenizer_version_is_refused_then_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    make_archive(path).conn.close()
+    conn = sqlite3.connect(path)
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()[0]
+    old = sql.replace(f"newsarchive {fts.TOKENIZER_VERSION}", "newsarchive 0")
+    conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'articles_fts'", [old])
+    conn.commit()
+    conn.close()
+    db = sqlite_utils.Database(path)
+    with pytest.raises(fts.SearchIndexError, match="run `newsarchive reindex`"):
+        fts.search(db, "专利")
+    with pytest.raises(sqlite3.OperationalError):  # writes fail loudly, never silently
+        db["articles"].insert({"url": "u9", "title": "x", "body": "专利"})
+    assert fts.reindex(db) == 3
+    assert urls(fts.search(db, "专利")) == {"https://a.example/1", "https://a.example/2"}
+
+
+def test_vacuum_keeps_rowids_in_step(db) -> None:
+    db["articles"].delete("https://a.example/1")
+    db.conn.commit()
+    db.vacuum()
+    assert urls(fts.search(db, "专利")) == {"https://a.example/2"}
+    db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_highlight_and_snippet_functions_work_for_other_tools(db) -> None:
+    """FTS5's own highlight() uses the tokenizer's exact offsets (what Datasette or a
+    user's SQL would call)."""
+    rows = db.execute(
+        "SELECT highlight(articles_fts, 1, '<', '>') FROM articles_fts "
+        "WHERE articles_fts MATCH ? ORDER BY rowid",
+        [fts.translate_query("消费者 iphone")],
+    ).fetchall()
+    assert rows == [("某品牌汽车因专利纠纷召回。\n<消費者>可以申请退款，<iPhone> 15 也在名单。",)]
