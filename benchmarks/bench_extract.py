@@ -1,0 +1,256 @@
+"""Extraction benchmark: quality (../shared/eval/score.py) and in-process speed.
+
+    .venv/bin/python benchmarks/bench_extract.py            # full run, writes results/extract.md
+    .venv/bin/python benchmarks/bench_extract.py --smoke    # CI: one small set, no timings judged
+
+Quality: score.py runs newsarchive (the ``newsarchive extract`` CLI when installed, else an
+in-repo adapter) and, when they are installed (dev-only: ``pip install trafilatura
+readability-lxml gne``), trafilatura, readability-lxml and GNE through small adapters
+(this file with ``--adapter NAME``), all in the same run over the same pages.
+
+Speed: pages/s of newsarchive's ``extract()`` and of trafilatura's
+``bare_extraction(with_metadata=True, include_tables=True)`` in this process over the
+eval pages (bytes already in memory, one warm-up pass), median of ``--rounds`` rounds,
+and their ratio. score.py's own pages_per_s includes interpreter start-up of each call.
+
+Skips cleanly (exit 0) when the eval folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+NEWSARCHIVE = ROOT / ".venv" / "bin" / "newsarchive"
+RESULTS = ROOT / "benchmarks" / "results" / "extract.md"
+SETS = ("cwced", "readability_zh", "trafilatura_zh")
+OTHERS = ("trafilatura", "readability", "gne")
+
+
+# --------------------------------------------------------------------------- adapters
+
+
+def _adapter(name: str, files: list[str]) -> int:
+    """Print score.py JSON Lines for FILES with extractor NAME."""
+    sys.path.insert(0, str(ROOT))
+    for f in files:
+        try:
+            data = Path(f).read_bytes()
+        except OSError:
+            data = b""
+        try:
+            rec = _run_one(name, data)
+        except Exception as exc:  # an extractor failing on a page is an empty prediction
+            rec = {"error": repr(exc)[:200]}
+        rec["file"] = f
+        print(json.dumps(rec, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _decode(data: bytes) -> str:
+    from crawler.extract import decode_html
+
+    return decode_html(data)[0]
+
+
+def _run_one(name: str, data: bytes) -> dict:
+    if name == "newsarchive":
+        from crawler.extract import extract
+
+        a = extract(data)
+        return {k: getattr(a, k) for k in
+                ("url", "title", "published_at", "source", "author", "editor", "body")}
+    if name == "trafilatura":
+        import trafilatura
+
+        doc = trafilatura.bare_extraction(data, with_metadata=True, include_tables=True)
+        if doc is None:
+            return {}
+        d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+        return {"title": d.get("title"), "published_at": d.get("date"),
+                "author": d.get("author"), "body": d.get("text")}
+    if name == "readability":
+        from lxml import html as lhtml
+        from readability import Document
+
+        doc = Document(_decode(data))
+        body = lhtml.fromstring(doc.summary(html_partial=True)).text_content()
+        return {"title": doc.short_title(), "body": body}
+    if name == "gne":
+        from gne import GeneralNewsExtractor
+
+        d = GeneralNewsExtractor().extract(_decode(data))
+        return {"title": d.get("title"), "published_at": d.get("publish_time"),
+                "author": d.get("author"), "body": d.get("content")}
+    raise ValueError(name)
+
+
+def _installed(name: str) -> bool:
+    mod = {"trafilatura": "trafilatura", "readability": "readability", "gne": "gne"}[name]
+    code = f"import {mod}"
+    return subprocess.run([_python(), "-c", code], capture_output=True).returncode == 0
+
+
+def _python() -> str:
+    return str(PYTHON) if PYTHON.exists() else sys.executable
+
+
+# --------------------------------------------------------------------------- quality
+
+
+def score(eval_dir: Path, cmd: str, sets: tuple[str, ...]) -> tuple[str, str]:
+    """Run score.py; returns (table, summary line)."""
+    proc = subprocess.run(
+        [sys.executable, str(eval_dir / "score.py"), "--cmd", cmd, "--sets", ",".join(sets)],
+        capture_output=True, text=True, timeout=3600,
+    )
+    lines = proc.stdout.strip().splitlines()
+    summary = next((ln for ln in reversed(lines) if ln.startswith("summary ")), "summary (none)")
+    table = "\n".join(ln for ln in lines if ln and not ln.startswith("summary "))
+    return table, summary
+
+
+def newsarchive_cmd() -> str:
+    if NEWSARCHIVE.exists():
+        return f"{shlex.quote(str(NEWSARCHIVE))} extract"
+    return f"{shlex.quote(_python())} {shlex.quote(__file__)} --adapter newsarchive"
+
+
+# --------------------------------------------------------------------------- speed
+
+
+def _speed_code(name: str, files: list[str], rounds: int) -> str:
+    return f"""
+import json, statistics, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+datas = [open(f, 'rb').read() for f in {files!r}]
+if {name!r} == 'newsarchive':
+    from crawler.extract import extract
+    fn = lambda d: extract(d)
+else:
+    import trafilatura
+    fn = lambda d: trafilatura.bare_extraction(d, with_metadata=True, include_tables=True)
+for d in datas:
+    fn(d)
+rates = []
+for _ in range({rounds}):
+    t = time.perf_counter()
+    for d in datas:
+        fn(d)
+    rates.append(len(datas) / (time.perf_counter() - t))
+print(json.dumps(rates))
+"""
+
+
+def speed(name: str, files: list[str], rounds: int) -> list[float]:
+    """Pages/s per round, in a fresh process (so imports and caches do not mix)."""
+    proc = subprocess.run([_python(), "-c", _speed_code(name, files, rounds)],
+                          capture_output=True, text=True, timeout=3600)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f", load average {os.getloadavg()[0]:.2f}"
+    return f"{cpu}, {os.cpu_count()} CPUs{load}, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    ap.add_argument("--smoke", action="store_true", help="one small set, one round (CI)")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--adapter", help=argparse.SUPPRESS)
+    ap.add_argument("files", nargs="*", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.adapter:
+        return _adapter(args.adapter, args.files)
+
+    eval_dir = args.eval_dir.resolve()
+    if not (eval_dir / "score.py").exists():
+        print(f"bench_extract: skipped ({eval_dir} absent)")
+        return 0
+
+    sets = ("trafilatura_zh",) if args.smoke else SETS
+    rounds = 1 if args.smoke else max(3, args.rounds)
+    files = sorted(str(p) for s in sets for p in (eval_dir / s).glob("*.html"))
+    if args.smoke:
+        files = files[:4]
+
+    report = [
+        "# Extraction benchmark",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {_machine()}.",
+        f"Eval set: `{eval_dir}` ({', '.join(sets)}; {len(files)} pages for speed).",
+        "Command: `.venv/bin/python benchmarks/bench_extract.py"
+        + (" --smoke`" if args.smoke else "`"),
+        "",
+        "## Quality (score.py, strict rates)",
+        "",
+    ]
+    extractors = [("newsarchive", newsarchive_cmd())]
+    if not args.smoke:
+        for name in OTHERS:
+            if _installed(name):
+                extractors.append(
+                    (name, f"{shlex.quote(_python())} {shlex.quote(__file__)} --adapter {name}")
+                )
+            else:
+                report.append(f"- {name}: not installed, skipped")
+    summaries = []
+    for name, cmd in extractors:
+        table, summary = score(eval_dir, cmd, sets)
+        print(f"{name}: {summary}", flush=True)
+        summaries.append((name, summary, table))
+    report += ["| extractor | summary |", "|---|---|"]
+    report += [f"| {n} | `{s}` |" for n, s, _ in summaries]
+    report += ["", "### newsarchive per set", "", "```", summaries[0][2], "```", ""]
+
+    report += ["## Speed (in process, pages/s)", ""]
+    rates = {"newsarchive": speed("newsarchive", files, rounds)}
+    if _installed("trafilatura"):
+        rates["trafilatura"] = speed("trafilatura", files, rounds)
+    report += ["| extractor | median pages/s | rounds |", "|---|---|---|"]
+    for name, r in rates.items():
+        report.append(f"| {name} | {statistics.median(r):.1f} | "
+                      + ", ".join(f"{x:.1f}" for x in r) + " |")
+        print(f"{name}: median {statistics.median(r):.1f} pages/s over {len(r)} rounds")
+    if "trafilatura" in rates:
+        ratio = statistics.median(rates["newsarchive"]) / statistics.median(rates["trafilatura"])
+        report += ["", f"Ratio newsarchive / trafilatura: **{ratio:.2f}x**."]
+        print(f"ratio newsarchive/trafilatura: {ratio:.2f}x")
+    report.append("")
+    if not args.smoke or args.out != RESULTS:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text("\n".join(report), encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
