@@ -271,7 +271,12 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
             continue
         if rules.BOILERPLATE_LINE_RE.match(t):
             continue
-        if ntitle and len(out) < 3 and _norm(t) == ntitle:
+        if ntitle and len(out) < 6 and _norm(t) == ntitle:
+            # Section names and breadcrumbs above the headline are not the article.
+            if all(len(x) < 30 and _punct(x) == 0 for x in out):
+                out.clear()
+                seen.clear()
+                seen_text = 0
             continue
         if _is_meta_line(t):
             continue

@@ -371,6 +371,12 @@ def find_date(head: Head, header: list[str], zone: list[str], page: list[str],
                     return dv.iso()
         return None
     best = cands[0]
+    if best.h is not None and not best.s:
+        # Same minute elsewhere (meta, JSON-LD) with seconds: more precise, same time.
+        for c in cands[1:]:
+            if (c.y, c.m, c.d, c.h, c.mi) == (best.y, best.m, best.d, best.h, best.mi) and c.s:
+                best = DateValue(best.y, best.m, best.d, best.h, best.mi, c.s, best.tz)
+                break
     if best.h is None or (best.tz and best.tz != rules.DEFAULT_TZ):
         for c in cands[1:]:
             if c.h is not None and (c.y, c.m, c.d) == (best.y, best.m, best.d) and not c.tz:
