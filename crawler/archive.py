@@ -134,6 +134,9 @@ class Archive:
                         articles.add_column(col, typ)
             articles.create_index(["site", "published_at"], if_not_exists=True)
             articles.create_index(["archived_at"], if_not_exists=True)
+            from crawler import fts
+
+            fts.ensure_index(db)  # search index articles_fts and its triggers
             if not db["article_versions"].exists():
                 db["article_versions"].create(
                     {"id": int, "url": str, **{f: str for f in EXTRACTED_FIELDS},
@@ -317,3 +320,6 @@ def _prepare_connection(conn: sqlite3.Connection, timeout: float | None = None) 
     timeout = busy_timeout() if timeout is None else timeout
     conn.execute(f"pragma busy_timeout = {int(timeout * 1000)}")
     conn.execute("pragma foreign_keys = on")
+    from crawler import fts
+
+    fts.register(conn)  # the search tokenizer, needed by every write to articles
