@@ -134,6 +134,8 @@ def crawl(
 def _print_report(report: Any, quiet: bool) -> None:
     if not quiet or report.status != "ok":
         click.echo(report.summary())
+    for warning in report.warnings():
+        click.echo(warning, err=True)
     if report.status != "ok":
         for site in report.sites:
             for url, reason in site.error_samples:
@@ -232,6 +234,55 @@ def stats(db_path: Path, as_json: bool) -> None:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
+# -- reextract / export-warc -----------------------------------------------------------------
+@cli.command()
+@db_option
+@click.option("--site", help="Only pages of this site.")
+@click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None,
+    help="Worker processes (default: every CPU core).",
+)  # fmt: skip
+@library_errors
+def reextract(db_path: Path, site: str | None, since: str | None, jobs: int | None) -> None:
+    """Re-run the current extractor on the stored pages, without the network.
+
+    Updates the articles whose extraction changed (the previous content goes to
+    article_versions), prints how many changed per field, and records the run in the
+    reextracts table. Also upgrades an archive written by an older version.
+
+    \b
+    Example:
+        newsarchive reextract --db archive.db
+        newsarchive reextract --site ccn --since 2024-01-01 --jobs 2
+    """
+    from crawler.reextract import reextract as run
+
+    click.echo(run(db_path, site=site, since=since, jobs=jobs).summary())
+
+
+@cli.command("export-warc")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@db_option
+@click.option("--site", help="Only pages of this site.")
+@click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
+@library_errors
+def export_warc(path: str, db_path: Path, site: str | None, since: str | None) -> None:
+    """Write the stored responses to PATH as a standard WARC file.
+
+    The latest response of every article URL, with its status, headers and body as
+    received. A PATH ending in .gz is gzip-compressed per record (.warc.gz).
+
+    \b
+    Example:
+        newsarchive export-warc news.warc.gz --db archive.db --site ccn
+    """
+    from crawler.warc import export_warc as run
+
+    count = run(db_path, path, site=site, since=since)
+    click.echo(f"wrote {count} responses to {path}")
+
+
 # -- demo ----------------------------------------------------------------------------------
 @cli.command()
 @db_option
@@ -265,3 +316,118 @@ def demo(db_path: Path, port: int | None, serve: bool) -> None:
         f"or   newsarchive search 召回 --db {db_path}"
     )
     sys.exit(int(report.exit_code))
+
+
+# -- search / reindex ------------------------------------------------------------------------
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, required=True, type=click.UNPROCESSED)
+@db_option
+@click.option("--site", help="Only articles of this site.")
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE.")
+@click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
+@click.option(
+    "-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True,
+    help="Show at most this many articles.",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of text.")
+@library_errors
+def search(
+    query: tuple[str, ...],
+    db_path: Path,
+    site: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Search the archive's titles and bodies, best matches (bm25) first.
+
+    \b
+    QUERY syntax (words may be Chinese, Latin or digits, of any length):
+      专利 诈骗          articles with both words (AND)
+      "市场监管总局"      a phrase, exactly as written
+      召回 OR 退货        either word; OR binds tighter than AND
+      专利 -诈骗          with 专利 but without 诈骗
+    A word matches anywhere inside the text: 专利 finds 专利权. Case, full-width
+    forms and traditional characters are folded: 消費 finds 消费, ＩＰＨＯＮＥ finds iPhone.
+    A one-character word finds every article containing that character.
+
+    Prints title, site, date, URL and a snippet with the matches in [brackets]
+    (in colour on a terminal). A query it cannot parse exits with code 2.
+
+    \b
+    Example:
+        newsarchive search 召回 汽车 --db archive.db
+        newsarchive search '"市场监管总局" 预付卡' --site ccn --since 2024-01-01
+        newsarchive search 专利 -诈骗 --limit 5 --json
+    """
+    from crawler import fts
+    from crawler.archive import Archive
+    from crawler.errors import ExitCode
+
+    unknown = [w for w in query if w.startswith("--")]
+    if unknown:
+        raise click.UsageError(f"no such option: {unknown[0]}")
+    tty = sys.stdout.isatty() and not as_json
+    marks = ("\x1b[1;31m", "\x1b[0m") if tty else ("[", "]")
+    with Archive(db_path, readonly=True) as archive:
+        try:
+            results = fts.search(
+                archive.db, " ".join(query), site=site, since=since, until=until,
+                limit=limit, marks=marks,
+            )  # fmt: skip
+        except fts.QueryError as exc:
+            raise CommandError(f"bad query: {exc}", int(ExitCode.USAGE)) from exc
+        except fts.SearchIndexError as exc:
+            raise CommandError(str(exc), int(ExitCode.CANNOT_RUN)) from exc
+    if as_json:
+        keys = ("url", "site", "title", "published_at", "snippet", "rank")
+        click.echo(
+            json.dumps([{k: r[k] for k in keys} for r in results], ensure_ascii=False, indent=2)
+        )
+        return
+    if not results:
+        click.echo("no articles match", err=True)
+    for i, r in enumerate(results, 1):
+        click.echo(f"{i:>2}. {r['title_highlighted'] or r['title'] or '(no title)'}", color=tty)
+        click.echo(f"    {r['site']}  {r['published_at'] or ''}  {r['url']}")
+        if r["snippet"]:
+            click.echo(f"    {r['snippet']}", color=tty)
+
+
+@cli.command()
+@db_option
+@library_errors
+def reindex(db_path: Path) -> None:
+    """Rebuild the search index (articles_fts) from the articles table.
+
+    The index follows every write made through newsarchive, sqlite-utils or
+    Datasette. A tool without the plugin (the plain sqlite3 shell) cannot write
+    titles or bodies at all: the index's triggers fail with "no such tokenizer".
+    Run this after restoring an archive from elsewhere, after writing with a tool
+    that dropped the triggers, or when told the index was built by another
+    tokenizer version. Prints what was wrong and how many articles are indexed.
+
+    \b
+    Example:
+        newsarchive reindex --db archive.db
+    """
+    import sqlite3
+
+    import sqlite_utils
+
+    from crawler import fts
+    from crawler.archive import busy_timeout
+    from crawler.errors import ArchiveError
+
+    if not db_path.is_file():
+        raise ArchiveError(f"{db_path}: no archive here")
+    try:
+        db = sqlite_utils.Database(sqlite3.connect(db_path, timeout=busy_timeout()))
+        problems = fts.index_problems(db) if db["articles"].exists() else []
+        count = fts.reindex(db)
+        db.conn.close()
+    except (sqlite3.Error, fts.SearchIndexError, fts.TokenizerError) as exc:
+        raise ArchiveError(f"{db_path}: {exc}") from exc
+    was = "; ".join(problems) if problems else "it was in order"
+    click.echo(f"search index rebuilt: {count} articles ({was})")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crawler.archive import Archive
-from crawler.errors import ExitCode, LockedError, UsageError
+from crawler.errors import ArchiveError, ExitCode, LockedError, UsageError
 from crawler.profiles import Profile
 from crawler.signals import STAT
 
@@ -38,6 +38,8 @@ class SiteReport:
     already_archived: int = 0
     errors: int = 0
     error_samples: list[tuple[str, str]] = field(default_factory=list)
+    health: dict[str, Any] = field(default_factory=dict)
+    health_warning: str | None = None
 
     def line(self) -> str:
         text = (
@@ -63,6 +65,10 @@ class CrawlReport:
         """The one-line summary ``newsarchive crawl`` prints."""
         return f"crawl {self.crawl_id} {self.status}: " + "; ".join(s.line() for s in self.sites)
 
+    def warnings(self) -> list[str]:
+        """One line per site whose extraction health looks broken."""
+        return [f"warning: {s.site}: {s.health_warning}" for s in self.sites if s.health_warning]
+
 
 @contextmanager
 def archive_lock(db_path: str | Path) -> Iterator[None]:
@@ -71,7 +77,15 @@ def archive_lock(db_path: str | Path) -> Iterator[None]:
     The OS drops the lock when the process dies, even by SIGKILL, so a stale lock
     never blocks the next run. Raises :class:`LockedError` at once if it is taken.
     """
-    fd = os.open(str(db_path), os.O_RDONLY)
+    path = Path(db_path)
+    if path.is_dir():
+        raise ArchiveError(f"{path}: is a directory, not an archive file")
+    if not path.parent.is_dir():
+        raise ArchiveError(f"{path}: folder {path.parent} does not exist")
+    try:
+        fd = os.open(str(path), os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot create the archive ({exc.strerror})") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -141,30 +155,35 @@ def run_crawl(
     names = [p.name for p in profiles]
     if len(set(names)) != len(names):
         raise UsageError(f"a site is named twice: {', '.join(names)}")
-    archive = Archive(db_path)
-    try:
-        with archive_lock(db_path):
-            archive.mark_stale_crawls()
-            last_ok = list(
-                archive.db.query(
-                    "select started_at from crawls where status = 'ok' order by id desc limit 1"
-                )
+    # The lock is taken before the archive is opened or migrated.
+    with archive_lock(db_path), Archive(db_path) as archive:
+        archive.mark_stale_crawls()
+        last_ok = list(
+            archive.db.query(
+                "select started_at from crawls where status = 'ok' order by id desc limit 1"
             )
-            crawl_id = archive.start_crawl(names, os.getpid())
-            settings = build_settings(db_path, overrides, verbose=verbose, log_file=log_file)
-            settings.set("NEWSARCHIVE_CRAWL_ID", crawl_id, priority="cmdline")
-            if last_ok:
-                settings.set("NEWSARCHIVE_LAST_RUN", last_ok[0]["started_at"], priority="cmdline")
-            try:
-                reports = _run_spiders(profiles, settings, full, refresh, since, progress)
-            except BaseException:
-                archive.finish_crawl(crawl_id, "failed", {})
-                raise
-            status = overall_status([r.status for r in reports])
-            archive.finish_crawl(crawl_id, status, {r.site: vars(r) for r in reports})
-            return CrawlReport(crawl_id, status, reports)
-    finally:
-        archive.close()
+        )
+        crawl_id = archive.start_crawl(names, os.getpid())
+        settings = build_settings(db_path, overrides, verbose=verbose, log_file=log_file)
+        settings.set("NEWSARCHIVE_CRAWL_ID", crawl_id, priority="cmdline")
+        if last_ok:
+            settings.set("NEWSARCHIVE_LAST_RUN", last_ok[0]["started_at"], priority="cmdline")
+        try:
+            reports = _run_spiders(profiles, settings, full, refresh, since, progress)
+        except BaseException:
+            archive.finish_crawl(crawl_id, "failed", {})
+            raise
+        for report in reports:
+            report.health_warning = archive.health_warning(report.site, report.health)
+            if report.health_warning and report.status == "ok":
+                report.status = "partial"
+        status = overall_status([r.status for r in reports])
+        archive.finish_crawl(
+            crawl_id, status, {r.site: {**vars(r), **r.health} for r in reports}
+        )
+        return CrawlReport(crawl_id, status, reports)
+
+
 
 
 def overall_status(statuses: Sequence[str]) -> str:
@@ -207,7 +226,10 @@ def _run_spiders(
         counts = site_counts(stats)
         status = site_status(counts, stats.get("finish_reason"))
         errors = list(getattr(crawler.spider, "errors", []))
-        reports.append(SiteReport(profile.name, status, error_samples=errors[:20], **counts))
+        health = stats.get(STAT + "health") or {}
+        reports.append(
+            SiteReport(profile.name, status, error_samples=errors[:20], health=health, **counts)
+        )
     return reports
 
 

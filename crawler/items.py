@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
 
 #: Fields produced by extraction, in the order of the ``extract`` JSON Lines contract.
 EXTRACTED_FIELDS: tuple[str, ...] = (
@@ -34,10 +34,26 @@ class Article:
     editor: str | None = None
     body: str | None = None
     fetched_at: str | None = None
+    #: The response the article came from; stored in ``pages``, never a column.
+    page: RawPage | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        """The article's columns (everything but ``page``)."""
+        return {name: getattr(self, name) for name in self.field_names()}
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
+        return tuple(f.name for f in fields(cls) if f.name != "page")
+
+
+@dataclass
+class RawPage:
+    """A fetched response exactly as received, kept so it can be re-extracted or exported."""
+
+    url: str  #: the canonical URL that was requested (``articles.url``)
+    site: str | None  #: the profile name of the crawl that fetched it
+    final_url: str  #: the URL after redirects
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: str

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.archive import Archive
+from crawler.health import HealthCounter
 from crawler.items import Article
 from crawler.signals import STAT, page_failed
 
@@ -26,6 +28,7 @@ class StorePipeline:
         self.crawl_id = crawl_id
         self.own_run = crawl_id is None
         self.archive: Archive | None = None
+        self.health = HealthCounter()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -35,6 +38,7 @@ class StorePipeline:
         crawl_id = crawler.settings.getint("NEWSARCHIVE_CRAWL_ID") or None
         pipeline = cls(crawler, db_path, crawl_id)
         crawler.signals.connect(pipeline._on_page_failed, signal=page_failed)
+        crawler.signals.connect(pipeline._on_item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self) -> None:
@@ -45,11 +49,21 @@ class StorePipeline:
     def close_spider(self) -> None:
         if self.archive is None:
             return
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value(STAT + "health", self.health.summary())
         if self.own_run and self.crawl_id is not None:
-            stats = self.crawler.stats
             reason = stats.get_value("finish_reason") if stats else None
             counts = site_counts(stats.get_stats() if stats else {})
+            counts.update(self.health.summary())
+            warning = self.archive.health_warning(self._site(), counts)
             status = site_status(counts, reason)
+            if warning:
+                counts["health_warning"] = warning
+                status = "partial" if status == "ok" else status
+                spider = self.crawler.spider
+                if spider is not None:
+                    spider.logger.warning("%s: %s", self._site(), warning)
             counts["status"] = status
             self.archive.finish_crawl(self.crawl_id, status, {self._site(): counts})
         self.archive.close()
@@ -57,6 +71,7 @@ class StorePipeline:
 
     def process_item(self, item: Article) -> Article:
         assert self.archive is not None
+        self.health.add(item)
         outcome = self.archive.upsert_article(item, self.crawl_id)
         stats = self.crawler.stats
         if stats is not None:
@@ -67,6 +82,14 @@ class StorePipeline:
     def _site(self) -> str:
         spider = self.crawler.spider
         return getattr(spider, "site", None) or getattr(spider, "name", "?")
+
+    def _on_item_dropped(self, item: Any, spider: Any) -> None:
+        """A dropped article page still counts for health, and its response is kept."""
+        if spider is not self.crawler.spider or not isinstance(item, Article):
+            return
+        self.health.add(item)
+        if self.archive is not None and item.page is not None:
+            self.archive.store_page(item.page)
 
     def _on_page_failed(self, url: str, reason: str, spider: Any) -> None:
         if self.archive is not None and spider is self.crawler.spider:

@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 from crawler.archive import Archive, utcnow
 from crawler.errors import ArchiveError
 from crawler.extract import extract
+from crawler.items import RawPage
 from crawler.middlewares import describe_failure
 from crawler.profiles import Profile, load_profile
 from crawler.signals import STAT, page_failed
@@ -242,6 +243,18 @@ class PortalSpider(scrapy.Spider):
         article.url = response.meta.get("canonical") or canonical_url(response.url)
         article.site = self.site
         article.fetched_at = utcnow()
+        article.page = RawPage(
+            url=article.url,
+            site=self.site,
+            final_url=response.url,
+            status=response.status,
+            headers={
+                k.decode("latin-1"): b", ".join(v).decode("latin-1")
+                for k, v in response.headers.items()
+            },
+            body=response.body,
+            fetched_at=article.fetched_at,
+        )
         yield article
 
     def _check_html(self, response: Response) -> bool:

@@ -1,0 +1,57 @@
+"""Export stored responses as standard WARC 1.1 files (via warcio)."""
+
+from __future__ import annotations
+
+import io
+from http import HTTPStatus
+from pathlib import Path
+
+from crawler.archive import Archive
+from crawler.errors import UsageError
+
+#: Headers that describe the transfer, not the stored body (Scrapy already decoded it).
+_TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+def export_warc(
+    db_path: str | Path, out_path: str | Path, *, site: str | None = None, since: str | None = None
+) -> int:
+    """Write the latest stored response of every URL to ``out_path``; return how many.
+
+    ``out_path`` ending in ``.gz`` is written gzip-compressed per record, as usual for
+    ``.warc.gz``.
+    """
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = Path(out_path)
+    if out.is_dir():
+        raise UsageError(f"{out}: is a directory; give a file name such as archive.warc.gz")
+    count = 0
+    with Archive(db_path, readonly=True) as archive, open(out, "wb") as fh:
+        writer = WARCWriter(fh, gzip=out.name.endswith(".gz"))
+        info = writer.create_warcinfo_record(
+            out.name, {"software": "newsarchive", "format": "WARC File Format 1.1"}
+        )
+        writer.write_record(info)
+        for page in archive.iter_pages(site=site, since=since):
+            try:
+                reason = HTTPStatus(page.status).phrase
+            except ValueError:
+                reason = "Unknown"
+            headers = [(k, v) for k, v in page.headers.items()
+                       if k.lower() not in _TRANSFER_HEADERS]  # fmt: skip
+            headers.append(("Content-Length", str(len(page.body))))
+            http_headers = StatusAndHeaders(
+                f"{page.status} {reason}", headers, protocol="HTTP/1.1"
+            )
+            record = writer.create_warc_record(
+                page.final_url,
+                "response",
+                payload=io.BytesIO(page.body),
+                http_headers=http_headers,
+                warc_headers_dict={"WARC-Date": page.fetched_at},
+            )
+            writer.write_record(record)
+            count += 1
+    return count
