@@ -350,7 +350,8 @@ def search(
       专利 -诈骗          with 专利 but without 诈骗
     A word matches anywhere inside the text: 专利 finds 专利权. Case, full-width
     forms and traditional characters are folded: 消費 finds 消费, ＩＰＨＯＮＥ finds iPhone.
-    A one-character word finds every article containing that character.
+    A one-character word finds every article containing that character. To exclude
+    a Latin word, put the query after -- (newsarchive search -- 专利 -nba).
 
     Prints title, site, date, URL and a snippet with the matches in [brackets]
     (in colour on a terminal). A query it cannot parse exits with code 2.
