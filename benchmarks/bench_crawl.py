@@ -1,0 +1,273 @@
+"""Crawl throughput: a full ``newsarchive crawl`` against the no-op Scrapy ceiling.
+
+    .venv/bin/python benchmarks/bench_crawl.py                     # 2,400 articles, 3 pairs
+    .venv/bin/python benchmarks/bench_crawl.py --articles 600 --pairs 1 --server python
+    .venv/bin/python benchmarks/bench_crawl.py --profile cprofile  # + one profiled full crawl
+
+Generates (once, seeded) the local mirror of :mod:`mirror` (half UTF-8, half GBK, ~90 KB
+article pages, 20 articles per list page), serves it with nginx on 127.0.0.1 (installed
+with apt-get when missing; ``--server python`` uses Python's http.server instead), and
+runs, alternating and in fresh processes, the no-op spider (``noop_spider.py``) and
+
+    newsarchive crawl bench-xf.toml bench-zl.toml --db FRESH.db --full \
+        -s AUTOTHROTTLE_ENABLED=False -s CONCURRENT_REQUESTS_PER_DOMAIN=16 \
+        -s DOWNLOAD_DELAY=0 -s ROBOTSTXT_OBEY=False --log-file LOG
+
+Each run reports pages fetched (the server's access log), pages/s over Scrapy's own
+``elapsed_time_seconds`` (crawl phase) and over the process wall time (with start-up),
+CPU seconds per page and peak RSS of the process (``wait4`` rusage). The report gives
+medians over the pairs and the ratio full/no-op. Nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pstats
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+import mirror  # noqa: E402
+
+
+def full_cmd(profiles: list[Path], db: Path, log: Path) -> list[str]:
+    return [*common.newsarchive_cmd(), "crawl", *map(str, profiles), "--db", str(db),
+            "--full", "--quiet", *common.setting_args(common.CRAWL_SETTINGS),
+            "--log-file", str(log)]  # fmt: skip
+
+
+def noop_cmd(profiles: list[Path], log: Path) -> list[str]:
+    return [common.python(), str(Path(__file__).with_name("noop_spider.py")), *map(str, profiles),
+            *common.setting_args(common.CRAWL_SETTINGS), "--log-file", str(log)]  # fmt: skip
+
+
+def measure(kind: str, server: common.Server, profiles: list[Path], work: Path, i: int) -> dict:
+    log = work / f"{kind}-{i}.log"
+    log.unlink(missing_ok=True)
+    db = work / f"archive-{i}.db"
+    for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        p.unlink(missing_ok=True)
+    cmd = full_cmd(profiles, db, log) if kind == "full" else noop_cmd(profiles, log)
+    before = server.requests()
+    run = common.run_measured(cmd)
+    pages = server.requests() - before
+    stats = common.scrapy_stats(log)
+    elapsed = stats.get("elapsed_time_seconds") or run.wall_s
+    row = {
+        "kind": kind, "run": i, "returncode": run.returncode, "pages": pages,
+        "wall_s": round(run.wall_s, 2), "crawl_s": round(elapsed, 2),
+        "pages_per_s": round(pages / elapsed, 1) if elapsed else 0.0,
+        "pages_per_s_wall": round(pages / run.wall_s, 1),
+        "cpu_s": round(run.cpu_s, 2), "cpu_ms_per_page": round(1000 * run.cpu_s / max(pages, 1), 2),
+        "peak_rss_mb": round(run.peak_rss_mb, 1),
+    }  # fmt: skip
+    if kind == "full":
+        with sqlite3.connect(db) as conn:
+            row["archived"] = conn.execute("select count(*) from articles").fetchone()[0]
+            row["status"] = conn.execute(
+                "select status from crawls order by id desc limit 1"
+            ).fetchone()[0]
+    if run.returncode != 0:
+        row["stderr"] = (run.stderr or run.stdout)[-2000:]
+    print(f"  {kind:4} #{i}: {pages} pages, {row['pages_per_s']} pages/s (crawl), "
+          f"{row['pages_per_s_wall']} pages/s (wall), {row['cpu_ms_per_page']} ms CPU/page, "
+          f"peak RSS {row['peak_rss_mb']} MB, rc {run.returncode}", flush=True)  # fmt: skip
+    return row
+
+
+def summarise(rows: list[dict]) -> dict:
+    out: dict = {}
+    for kind in ("noop", "full"):
+        rs = [r for r in rows if r["kind"] == kind]
+        out[kind] = {
+            k: round(statistics.median(r[k] for r in rs), 2)
+            for k in ("pages", "pages_per_s", "pages_per_s_wall", "cpu_ms_per_page",
+                      "peak_rss_mb", "crawl_s", "wall_s")
+        }  # fmt: skip
+    pairs = {}
+    for r in rows:
+        pairs.setdefault(r["run"], {})[r["kind"]] = r
+    ratios = [p["full"]["pages_per_s"] / p["noop"]["pages_per_s"] for p in pairs.values()
+              if "full" in p and "noop" in p and p["noop"]["pages_per_s"]]  # fmt: skip
+    ratios_wall = [p["full"]["pages_per_s_wall"] / p["noop"]["pages_per_s_wall"]
+                   for p in pairs.values() if "full" in p and "noop" in p]  # fmt: skip
+    out["ratio_of_medians"] = round(out["full"]["pages_per_s"] / out["noop"]["pages_per_s"], 3)
+    out["ratio_per_pair"] = [round(x, 3) for x in ratios]
+    out["ratio_median_of_pairs"] = round(statistics.median(ratios), 3) if ratios else None
+    out["ratio_wall_median_of_pairs"] = (
+        round(statistics.median(ratios_wall), 3) if ratios_wall else None
+    )
+    return out
+
+
+# -- profile ---------------------------------------------------------------------------------
+#: Stages of a full crawl and the function whose cumulative time is that stage.
+STAGES = [
+    ("extract (whole)", "crawler/extract/__init__.py", "_extract"),
+    ("  decode", "crawler/extract/decoding.py", "decode_html"),
+    ("  lxml parse", "crawler/extract/cleaning.py", "parse"),
+    ("  prune", "crawler/extract/cleaning.py", "prune"),
+    ("  lines_of", "crawler/extract/cleaning.py", "lines_of"),
+    ("  main-text selection", "crawler/extract/maintext.py", "select_nodes"),
+    ("  BeautifulSoup strip_boilerplate", "crawler/extract/cleaning.py", "strip_boilerplate"),
+    ("  body_from_nodes", "crawler/extract/maintext.py", "body_from_nodes"),
+    ("  metadata find_date", "crawler/extract/metadata.py", "find_date"),
+    ("  metadata find_author", "crawler/extract/metadata.py", "find_author"),
+    ("store: Archive.upsert_article", "crawler/archive.py", "upsert_article"),
+    ("validate pipeline", "pipelines/validate.py", "process_item"),
+    ("portal spider parse_list", "spiders/portal.py", "parse_list"),
+]
+
+
+def profile_stages(prof: Path) -> list[tuple[str, float, float]]:
+    st = pstats.Stats(str(prof))
+    total = max((v[3] for v in st.stats.values()), default=0.0)  # type: ignore[attr-defined]
+    out = [("process total (cumulative of the top frame)", total, 100.0)]
+    for label, file, func in STAGES:
+        ct = sum(v[3] for (f, _line, fn), v in st.stats.items()  # type: ignore[attr-defined]
+                 if f.endswith(file) and fn == func)  # fmt: skip
+        out.append((label, ct, 100.0 * ct / total if total else 0.0))
+    return out
+
+
+def top_functions(prof: Path, n: int = 20) -> list[tuple[str, float, float, int]]:
+    st = pstats.Stats(str(prof))
+    rows = []
+    for (f, line, fn), (_cc, nc, tt, ct, _callers) in st.stats.items():  # type: ignore[attr-defined]
+        short = f.replace(str(common.ROOT) + "/", "")
+        if "site-packages/" in short:
+            short = short.split("site-packages/", 1)[1]
+        rows.append((f"{short}:{line}({fn})", tt, ct, nc))
+    rows.sort(key=lambda r: r[1], reverse=True)
+    return rows[:n]
+
+
+def run_profile(server: common.Server, profiles: list[Path], work: Path, how: str) -> dict:
+    db = work / "archive-profile.db"
+    for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        p.unlink(missing_ok=True)
+    log = work / "profile.log"
+    base = full_cmd(profiles, db, log)[1:]  # without the executable
+    result: dict = {"how": how}
+    if how == "py-spy":
+        spy = shutil.which("py-spy") or "/tmp/pyspy/bin/py-spy"
+        out = work / "profile.pyspy.txt"
+        cmd = [spy, "record", "--format", "raw", "--rate", "200", "-o", str(out), "--",
+               common.python(), "-m", "crawler", *base]  # fmt: skip
+        subprocess.run(cmd, cwd=common.ROOT, capture_output=True)
+        result["file"] = str(out)
+        return result
+    prof = work / "profile.cprofile"
+    cmd = [common.python(), "-m", "cProfile", "-o", str(prof), "-m", "crawler", *base]
+    run = common.run_measured(cmd)
+    result.update(file=str(prof), wall_s=round(run.wall_s, 1), returncode=run.returncode)
+    result["stages"] = [(a, round(b, 2), round(c, 1)) for a, b, c in profile_stages(prof)]
+    result["top"] = [(a, round(b, 2), round(c, 2), d) for a, b, c, d in top_functions(prof)]
+    return result
+
+
+# -- report ----------------------------------------------------------------------------------
+def report_md(res: dict) -> str:
+    s = res["summary"]
+    m = res["mirror"]
+    lines = [
+        "# Crawl throughput: full `newsarchive crawl` vs the no-op Scrapy ceiling",
+        "",
+        f"Date {res['machine']['date']}; nproc {res['machine']['nproc']}; CPU "
+        f"{res['machine']['cpu']}; load average at start {res['machine']['loadavg_at_start']}.",
+        f"Server: {res['server']}. Mirror: {m['articles']} articles + "
+        f"{sum(x['list_pages'] for x in m['sites'].values())} list pages = {m['pages']} pages "
+        f"(UTF-8 {m['sites']['xf']['mean_article_kb']} KB, "
+        f"GBK {m['sites']['zl']['mean_article_kb']} KB mean article page), seed "
+        f"{m['seed']}. {res['pairs']} pairs, alternating order; medians.",
+        "",
+        "Command: `" + res["command"] + "`",
+        "",
+        common.md_table(
+            ["", "pages", "pages/s (crawl phase)", "pages/s (process wall)", "CPU ms/page",
+             "peak RSS MB"],
+            [[k, s[k]["pages"], s[k]["pages_per_s"], s[k]["pages_per_s_wall"],
+              s[k]["cpu_ms_per_page"], s[k]["peak_rss_mb"]] for k in ("noop", "full")],
+        ),  # fmt: skip
+        "",
+        f"Ratio full/no-op (pages/s, crawl phase): median of pairs {s['ratio_median_of_pairs']}, "
+        f"ratio of medians {s['ratio_of_medians']}; per pair {s['ratio_per_pair']}. "
+        f"Process wall-time ratio (with start-up): {s['ratio_wall_median_of_pairs']}.",
+        "",
+        "All runs:",
+        "",
+        common.md_table(
+            ["kind", "pair", "rc", "pages", "crawl s", "wall s", "pages/s", "pages/s wall",
+             "CPU s", "CPU ms/page", "peak RSS MB", "archived"],
+            [[r["kind"], r["run"], r["returncode"], r["pages"], r["crawl_s"], r["wall_s"],
+              r["pages_per_s"], r["pages_per_s_wall"], r["cpu_s"], r["cpu_ms_per_page"],
+              r["peak_rss_mb"], r.get("archived", "")] for r in res["runs"]],
+        ),  # fmt: skip
+    ]
+    prof = res.get("profile")
+    if prof and prof.get("stages"):
+        lines += ["", f"## Profile of one full crawl ({prof['how']}, {prof.get('wall_s')} s wall "
+                  "under the profiler)", "",
+                  common.md_table(["stage", "cumulative s", "% of process"],
+                                  [list(r) for r in prof["stages"]]),
+                  "", "Top functions by own time:", "",
+                  common.md_table(["function", "own s", "cumulative s", "calls"],
+                                  [list(r) for r in prof["top"]])]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=2400, help="article pages in the mirror")
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--server", choices=("nginx", "python"), default="nginx")
+    parser.add_argument("--no-install", action="store_true", help="never apt-get install nginx")
+    parser.add_argument("--profile", choices=("none", "cprofile", "py-spy"), default="none")
+    parser.add_argument("--out", type=Path, default=common.OUT, help="work folder")
+    parser.add_argument("--report", type=Path, help="write the Markdown report here")
+    parser.add_argument("--json", type=Path, help="write the raw results here")
+    args = parser.parse_args(argv)
+
+    work = args.out / "crawl"
+    work.mkdir(parents=True, exist_ok=True)
+    mdir = args.out / f"mirror-{args.articles}-{args.seed}"
+    print(f"mirror: {mdir}", flush=True)
+    manifest = mirror.ensure_mirror(mdir, args.articles, args.seed)
+    res: dict = {"machine": common.machine(), "mirror": manifest, "pairs": args.pairs, "runs": []}
+    with common.serve(mdir, work / "server", args.server, not args.no_install) as server:
+        res["server"] = server.kind
+        profiles = mirror.profiles(server.url, work / "profiles")
+        res["command"] = " ".join(full_cmd(profiles, Path("FRESH.db"), Path("LOG"))).replace(
+            str(common.ROOT) + "/", ""
+        )
+        print(f"server: {server.kind} at {server.url}", flush=True)
+        for i in range(args.pairs):
+            order = ("noop", "full") if i % 2 == 0 else ("full", "noop")
+            for kind in order:
+                res["runs"].append(measure(kind, server, profiles, work, i))
+        res["summary"] = summarise(res["runs"])
+        if args.profile != "none":
+            print(f"profiling one full crawl with {args.profile}", flush=True)
+            res["profile"] = run_profile(server, profiles, work, args.profile)
+    md = report_md(res)
+    print(md)
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(md, encoding="utf-8")
+    common.write_json(args.json or work / "results.json", res)
+    bad = [r for r in res["runs"] if r["returncode"] not in (0, 1)]  # 1: some pages failed
+    for r in bad:
+        print(f"run failed: {r['kind']} #{r['run']} rc {r['returncode']}: {r.get('stderr', '')}",
+              file=sys.stderr)  # fmt: skip
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Memory: peak RSS of a long ``newsarchive crawl``, and RSS as the page count grows.
+
+    .venv/bin/python benchmarks/bench_memory.py                    # 20,000 pages
+    .venv/bin/python benchmarks/bench_memory.py --pages 600 --server python
+
+One full crawl (same command and settings as ``bench_crawl.py``) of a mirror with at
+least ``--pages`` pages (articles + list pages) into a fresh archive. While it runs, the
+crawl process's VmRSS (``/proc/PID/status``) is sampled every 0.25 s together with the
+number of requests the server has answered (its access log), which gives RSS at 5k,
+10k and 20k pages (or at quarters of a smaller run); the peak is the process's
+``ru_maxrss``. Growth is reported as MB per 1,000 pages between the first checkpoint and
+the end. Nothing here asserts a size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+import mirror  # noqa: E402
+from bench_crawl import full_cmd  # noqa: E402
+
+
+def checkpoints_for(pages: int) -> list[int]:
+    if pages >= 20000:
+        return [5000, 10000, 15000, 20000]
+    return [max(1, pages * k // 4) for k in (1, 2, 3, 4)]
+
+
+def rss_at(samples: list[tuple[float, int, float]], n: int) -> tuple[float, int] | None:
+    """RSS (MB) of the first sample taken once ``n`` requests were answered."""
+    for _t, reqs, rss in samples:
+        if reqs >= n:
+            return rss, reqs
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=20000, help="pages to crawl (at least)")
+    parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--server", choices=("nginx", "python"), default="nginx")
+    parser.add_argument("--no-install", action="store_true")
+    parser.add_argument("--out", type=Path, default=common.OUT)
+    parser.add_argument("--report", type=Path)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    articles = -(-args.pages * mirror.PER_LIST // (mirror.PER_LIST + 1))
+    work = args.out / "memory"
+    work.mkdir(parents=True, exist_ok=True)
+    mdir = args.out / f"mirror-{articles}-{args.seed}"
+    print(f"mirror: {mdir} ({articles} articles)", flush=True)
+    manifest = mirror.ensure_mirror(mdir, articles, args.seed)
+    db = work / "archive.db"
+    for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+        p.unlink(missing_ok=True)
+    res: dict = {"machine": common.machine(), "mirror": manifest}
+    with common.serve(mdir, work / "server", args.server, not args.no_install) as server:
+        res["server"] = server.kind
+        profiles = mirror.profiles(server.url, work / "profiles")
+        cmd = full_cmd(profiles, db, work / "crawl.log")
+        res["command"] = " ".join(cmd).replace(str(common.ROOT) + "/", "")
+        print(f"server: {server.kind} at {server.url}; crawling", flush=True)
+        run = common.run_measured(cmd, server=server, interval=0.25)
+    with sqlite3.connect(db) as conn:
+        archived = conn.execute("select count(*) from articles").fetchone()[0]
+    pages = run.samples[-1][1] if run.samples else 0
+    pages = max(pages, archived)
+    stats = common.scrapy_stats(work / "crawl.log")
+    pages = int(stats.get("response_received_count") or pages)
+    points = []
+    for n in checkpoints_for(pages):
+        hit = rss_at(run.samples, n)
+        if hit:
+            points.append({"pages": n, "at_requests": hit[1], "rss_mb": round(hit[0], 1)})
+    growth = None
+    if len(points) >= 2:
+        a, b = points[0], points[-1]
+        span = (b["at_requests"] - a["at_requests"]) / 1000
+        growth = round((b["rss_mb"] - a["rss_mb"]) / span, 2) if span else None
+    res.update(
+        returncode=run.returncode, pages=pages, archived=archived, wall_s=round(run.wall_s, 1),
+        cpu_s=round(run.cpu_s, 1), peak_rss_mb=round(run.peak_rss_mb, 1), checkpoints=points,
+        growth_mb_per_1k_pages=growth,
+        max_sampled_rss_mb=round(max((s[2] for s in run.samples), default=0), 1),
+        samples=[(round(t, 1), r, round(m, 1))
+                 for t, r, m in run.samples[:: max(1, len(run.samples) // 200)]],
+    )  # fmt: skip
+    if run.returncode != 0:
+        res["stderr"] = (run.stderr or run.stdout)[-2000:]
+    md = "\n".join([
+        "# Memory: RSS of one long full crawl",
+        "",
+        f"Date {res['machine']['date']}; nproc {res['machine']['nproc']}; CPU "
+        f"{res['machine']['cpu']}. Server: {res['server']}.",
+        "",
+        "Command: `" + res["command"] + "`",
+        "",
+        f"{pages} pages fetched, {archived} articles archived, exit code {run.returncode}, "
+        f"{res['wall_s']} s wall, {res['cpu_s']} s CPU. **Peak RSS {res['peak_rss_mb']} MB** "
+        f"(ru_maxrss); growth between the first and last checkpoint {growth} MB per 1,000 pages.",
+        "",
+        common.md_table(["pages fetched", "VmRSS MB"],
+                        [[p["pages"], p["rss_mb"]] for p in points]),
+    ]) + "\n"  # fmt: skip
+    print(md)
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(md, encoding="utf-8")
+    common.write_json(args.json or work / "results.json", res)
+    if run.returncode != 0:
+        print(f"crawl failed rc {run.returncode}: {res.get('stderr', '')}", file=sys.stderr)
+    return 0 if run.returncode in (0, 1) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
