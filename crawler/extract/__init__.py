@@ -134,7 +134,7 @@ def _extract(
                 value = maintext.body_from_nodes(els, art.title)
             else:
                 value = metadata.clean_field(
-                    name, " ".join(e.text_content() for e in els), page_url
+                    name, " ".join("".join(e.itertext()) for e in els), page_url
                 )
             if value:
                 setattr(art, name, value)

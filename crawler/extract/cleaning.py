@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from lxml import etree, html
+from lxml import etree
 
 from . import rules
 
@@ -23,7 +23,7 @@ _WS_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _NL_RE = re.compile(r"[ \t\f\v]*[\r\n][ \t\r\n\f\v]*")
 _WIDE_RE = re.compile(r"[ \t\f\v\u00a0\u3000\u2002\u2003\u2009]{2,}|\u3000")
 
-_PARSER = html.HTMLParser(remove_comments=True, remove_pis=True, remove_blank_text=False,
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, remove_blank_text=False,
                           default_doctype=False, collect_ids=False)
 
 
@@ -38,12 +38,9 @@ def parse(text: str) -> etree._Element | None:
     if not text.strip():
         return None
     try:
-        root = html.document_fromstring(text, parser=_PARSER)
-    except (etree.ParserError, ValueError, TypeError):
-        try:
-            root = html.fragment_fromstring(text, create_parent="div", parser=_PARSER)
-        except Exception:
-            return None
+        root = etree.fromstring(text, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError, TypeError):
+        return None
     return root
 
 
@@ -229,7 +226,7 @@ def soup_lines(soup: BeautifulSoup) -> list[Line]:
     for tag in soup.find_all(True):
         name = tag.name
         if name == "br" or name == "hr":
-            tag.replace_with(_LINE_MARK)
+            tag.append(_LINE_MARK)
         elif name in rules.BLOCK_TAGS:
             tag.insert(0, _LINE_MARK)
             tag.append(_LINE_MARK)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree, html
+from lxml import etree
 
 from . import cleaning, rules
 
@@ -143,7 +143,7 @@ def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_
             continue
         if st.punct == 0 and own < 40:
             continue
-        if own < 600 and rules.DISCLAIMER_RE.search(st.el.text_content()[:1000]):
+        if own < 600 and rules.DISCLAIMER_RE.search("".join(st.el.itertext())[:1000]):
             continue
         s = 1.0 + st.punct + min(own / 60.0, 5.0)
         node: _Stats | None = st
@@ -300,7 +300,7 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
 def body_from_nodes(nodes: list[etree._Element], title: str | None) -> str | None:
     if not nodes:
         return None
-    frag = "".join(html.tostring(n, encoding="unicode", with_tail=False) for n in nodes)
+    frag = "".join(etree.tostring(n, method="html", encoding="unicode", with_tail=False) for n in nodes)
     lines = clean_lines(cleaning.strip_boilerplate_lines(f"<div>{frag}</div>"), title)
     body = "\n".join(lines).strip()
     return body or None

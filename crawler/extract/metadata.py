@@ -20,11 +20,14 @@ from . import cleaning, rules
 # --------------------------------------------------------------------------- helpers
 
 
+_NON_ALNUM_RE = re.compile(r"[\W_]+")
+
+
 def norm(s: str | None) -> str:
     """Letters and digits only, lower case (for comparing titles and lines)."""
     if not s:
         return ""
-    return "".join(ch for ch in s.lower() if ch.isalnum())
+    return _NON_ALNUM_RE.sub("", s.lower())
 
 
 @dataclass
@@ -41,7 +44,7 @@ def read_head(root: etree._Element) -> Head:
     head = Head()
     t = root.find(".//title")
     if t is not None:
-        head.title = cleaning.collapse_ws(t.text_content()) or None
+        head.title = cleaning.collapse_ws("".join(t.itertext())) or None
     for m in root.iter("meta"):
         key = (m.get("property") or m.get("name") or m.get("itemprop") or m.get("http-equiv")
                or "").strip().lower()
