@@ -464,6 +464,7 @@ class Archive:
                     "last_run_status": last["status"] if last else None,
                     "last_ok_run": good["finished_at"] if good else None,
                     "errors_last_run": last["errors"] if last else 0,
+                    "health_warning": last.get("health_warning") if last else None,
                 }
             )
         return out

@@ -212,6 +212,9 @@ def sites(profiles: tuple[str, ...], as_json: bool) -> None:
 def stats(db_path: Path, as_json: bool) -> None:
     """Per site: articles, new in the last run and last 7 days, last good run, errors.
 
+    A site whose extraction health moved sharply in its last run (say, published_at
+    empty on most new pages when it never was) is flagged with a warning line.
+
     \b
     Example:
         newsarchive stats --db archive.db
@@ -232,6 +235,9 @@ def stats(db_path: Path, as_json: bool) -> None:
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    for r in rows:
+        if r.get("health_warning"):
+            click.echo(f"warning: {r['site']}: {r['health_warning']}")
 
 
 # -- reextract / export-warc -----------------------------------------------------------------

@@ -1,0 +1,205 @@
+"""Raw pages, WARC export, re-extraction, syndicated copies and extraction health."""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from pathlib import Path
+
+import pytest
+
+from crawler import dedupe
+from crawler.archive import Archive
+from crawler.items import Article
+from tests.conftest import FAST, PortalServer, query, run_cli, stop_server, write_profile
+
+EXPECTED = json.loads((Path(__file__).parent / "demo_expected.json").read_text(encoding="utf-8"))
+XFZX = sorted(k for k, v in EXPECTED.items() if not k.startswith("_") and v["site"] == "demo-xfzx")
+ZLXW_TEMPLATE = "zlxw/article/2023/0705/t20230705_41702.htm"
+
+
+def crawl(tmp_path: Path, portal: PortalServer, *sites: str, extra: tuple = ()) -> object:
+    profiles = [str(write_profile(tmp_path / f"{s}.toml", portal.url, s)) for s in sites]
+    return run_cli("crawl", *profiles, "--db", str(tmp_path / "a.db"), *FAST, *extra)
+
+
+def test_every_fetched_article_response_is_kept(tmp_path: Path, portal: PortalServer) -> None:
+    assert crawl(tmp_path, portal, "demo-xfzx").returncode == 0
+    pages = query(tmp_path / "a.db", "select * from pages")
+    assert sorted(p["url"].removeprefix(portal.url) for p in pages) == XFZX
+    for page in pages:
+        on_disk = (portal.root / page["url"].removeprefix(portal.url + "/")).read_bytes()
+        assert page["compression"] == "zlib" and page["status"] == 200
+        assert zlib.decompress(page["body"]) == on_disk  # exactly as received
+        assert page["size"] == len(on_disk) and len(page["body"]) < len(on_disk)
+        assert page["final_url"] == page["url"] and page["site"] == "demo-xfzx"
+        assert json.loads(page["headers"])["Content-Type"] == "text/html"
+
+
+def test_export_warc_reads_back_with_warcio(tmp_path: Path, portal: PortalServer) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    assert crawl(tmp_path, portal, "demo-xfzx", "demo-zlxw").returncode == 0
+    out = tmp_path / "news.warc.gz"
+    result = run_cli("export-warc", str(out), "--db", str(tmp_path / "a.db"), "--site",
+                     "demo-xfzx")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {len(XFZX)} responses" in result.stdout
+    seen = {}
+    with open(out, "rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type == "response":
+                assert record.http_headers.get_statuscode() == "200"
+                uri = record.rec_headers.get_header("WARC-Target-URI")
+                seen[uri] = record.content_stream().read()
+    assert sorted(u.removeprefix(portal.url) for u in seen) == XFZX
+    for url, body in seen.items():
+        assert body == (portal.root / url.removeprefix(portal.url + "/")).read_bytes()
+
+
+def test_reextract_repairs_rows_without_network(tmp_path: Path, portal: PortalServer) -> None:
+    assert crawl(tmp_path, portal, "demo-xfzx").returncode == 0
+    stop_server(portal)  # no network from here on
+    db = tmp_path / "a.db"
+    target = portal.url + XFZX[0]
+    with Archive(db) as archive, archive.db.conn as conn:  # what a worse extractor stored
+        conn.execute("update articles set title = 'wrong', editor = null where url = ?", [target])
+    result = run_cli("reextract", "--db", str(db), "--jobs", "2")
+    assert result.returncode == 0, result.stderr
+    assert f"{len(XFZX)} pages, 1 updated" in result.stdout
+    assert "title 1" in result.stdout and "body 0" in result.stdout
+    (row,) = query(db, "select title, editor from articles where url = ?", (target,))
+    assert row == {"title": EXPECTED[XFZX[0]]["title"], "editor": EXPECTED[XFZX[0]]["editor"]}
+    (run,) = query(db, "select * from reextracts")
+    expected_changes = {"title": 1, "editor": 1} if EXPECTED[XFZX[0]]["editor"] else {"title": 1}
+    assert json.loads(run["changed_fields"]) == expected_changes
+    assert query(db, "select title from article_versions") == [{"title": "wrong"}]
+
+
+def test_reextract_upgrades_an_older_archive(tmp_path: Path, portal: PortalServer) -> None:
+    assert crawl(tmp_path, portal, "demo-xfzx").returncode == 0
+    db = tmp_path / "a.db"
+    with Archive(db) as archive, archive.db.conn as conn:
+        # An archive from before fingerprints and duplicate links existed.
+        conn.execute("drop table fingerprints")
+        conn.execute("drop index if exists idx_articles_duplicate_of")
+        conn.execute("alter table articles drop column duplicate_of")
+    result = run_cli("reextract", "--db", str(db), "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    assert "duplicate_of" in {r["name"] for r in query(db, "pragma table_info(articles)")}
+    n = query(db, "select count(distinct url) as n from fingerprints")[0]["n"]
+    assert n == len(XFZX)
+
+
+# -- syndicated copies --------------------------------------------------------------------
+
+STORY = EXPECTED[XFZX[0]]["body"]
+
+
+def _different_story_same_topic() -> str:
+    # Another article of the demo portal on a related consumer topic.
+    return EXPECTED[XFZX[1]]["body"]
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        "本报讯 " + STORY + "\n（本文来源：中国消费者报）",  # byline and source line added
+        STORY.replace("。", "，", 3),  # small edits in punctuation
+        "\n".join(STORY.split("\n")[:-1]) + "\n责任编辑：王芳",  # last paragraph cut, editor line
+    ],
+)
+def test_copies_of_one_story_are_linked(copy: str, tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        archive.upsert_article(Article(url="http://a.cn/1", site="a", title="t", body=STORY))
+        archive.upsert_article(Article(url="http://b.cn/9", site="b", title="t_b网", body=copy))
+        dup = archive.get_article("http://b.cn/9")
+        assert dup is not None
+        rows = list(archive.db.query("select duplicate_of from articles where url = ?",
+                                     ["http://b.cn/9"]))  # fmt: skip
+    assert rows[0]["duplicate_of"] == "http://a.cn/1"
+
+
+def test_different_stories_on_one_topic_are_not_linked(tmp_path: Path) -> None:
+    bodies = [EXPECTED[p]["body"] for p in XFZX]
+    with Archive(tmp_path / "a.db") as archive:
+        for i, body in enumerate(bodies):
+            archive.upsert_article(Article(url=f"http://a.cn/{i}", site="a", title="t", body=body))
+        linked = list(archive.db.query("select url from articles where duplicate_of is not null"))
+    assert linked == []
+    for i, a in enumerate(bodies):
+        for b in bodies[i + 1 :]:
+            assert dedupe.jaccard(dedupe.shingles(a), dedupe.shingles(b)) < 0.2
+
+
+def test_copy_links_to_the_earliest_of_a_chain(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        archive.upsert_article(Article(url="http://a.cn/1", site="a", title="t", body=STORY))
+        archive.upsert_article(Article(url="http://b.cn/1", site="b", title="t", body=STORY))
+        archive.upsert_article(Article(url="http://c.cn/1", site="c", title="t",
+                                       body=STORY + "\n编辑：李四"))  # fmt: skip
+        rows = {r["url"]: r["duplicate_of"] for r in archive.db.query(
+            "select url, duplicate_of from articles")}  # fmt: skip
+    assert rows == {"http://a.cn/1": None, "http://b.cn/1": "http://a.cn/1",
+                    "http://c.cn/1": "http://a.cn/1"}  # fmt: skip
+
+
+def test_same_story_under_two_templates_is_linked_in_a_crawl(
+    tmp_path: Path, portal: PortalServer
+) -> None:
+    assert crawl(tmp_path, portal, "demo-xfzx").returncode == 0
+    # 示例质量新闻网 republishes the first xfzx story in its own (GBK, table) template.
+    template = (portal.root / ZLXW_TEMPLATE).read_bytes().decode("gbk")
+    paragraphs = "".join(f"<P>　　{p}</P>\n" for p in STORY.split("\n"))
+    page = re.sub(r'(<div class="TRS_Editor">).*?(</div>)', lambda m: m[1] + "\n" + paragraphs
+                  + m[2], template, count=1, flags=re.S)  # fmt: skip
+    copy_path = "zlxw/article/2024/0316/t20240316_50001.htm"
+    (portal.root / copy_path).parent.mkdir(parents=True)
+    (portal.root / copy_path).write_bytes(page.encode("gbk", "xmlcharrefreplace"))
+    listing = portal.root / "zlxw/list/index.htm"
+    html = listing.read_bytes().decode("gbk")
+    listing.write_bytes(html.replace("</body>", f'<a href="/{copy_path}">转载</a></body>', 1)
+                        .replace("</BODY>", f'<a href="/{copy_path}">转载</a></BODY>', 1)
+                        .encode("gbk"))  # fmt: skip
+    assert crawl(tmp_path, portal, "demo-zlxw").returncode == 0
+    rows = query(tmp_path / "a.db", "select url, duplicate_of from articles where duplicate_of"
+                 " is not null")  # fmt: skip
+    assert rows == [{"url": f"{portal.url}/{copy_path}", "duplicate_of": portal.url + XFZX[0]}]
+
+
+# -- extraction health -----------------------------------------------------------------------
+
+
+def test_template_change_is_flagged(tmp_path: Path, portal: PortalServer) -> None:
+    assert crawl(tmp_path, portal, "demo-xfzx").returncode == 0
+    # The portal redesigns: new articles lose their 来源/作者/编辑 line.
+    listing = portal.root / "xfzx/news/index.html"
+    html = listing.read_text(encoding="utf-8")
+    links = ""
+    for i in range(4):
+        src = (portal.root / XFZX[i].lstrip("/")).read_text(encoding="utf-8")
+        broken = re.sub(r'<div class="article-meta">.*?</div>', "", src, flags=re.S)
+        assert broken != src
+        path = f"xfzx/content/2024/04-0{i + 1}/2024040{i + 1}001.html"
+        (portal.root / path).parent.mkdir(parents=True, exist_ok=True)
+        (portal.root / path).write_text(broken, encoding="utf-8")
+        links += f'<li><a href="/{path}">新{i}</a></li>'
+    listing.write_text(html.replace("<ul", f"<ul>{links}</ul><ul", 1), encoding="utf-8")
+    result = crawl(tmp_path, portal, "demo-xfzx")
+    assert result.returncode == 1, result.stdout + result.stderr  # partial
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert "demo-xfzx" in warnings[0] and "source empty on 100%" in warnings[0]
+    assert "4 new" in result.stdout
+    last = query(tmp_path / "a.db", "select * from crawl_sites order by crawl_id desc limit 1")[0]
+    assert last["empty_source"] == 1.0 and last["status"] == "partial"
+    assert "source empty" in last["health_warning"]
+    stats = run_cli("stats", "--db", str(tmp_path / "a.db"))
+    assert "warning: demo-xfzx: source empty" in stats.stdout
+
+
+def test_steady_template_is_not_flagged(tmp_path: Path, portal: PortalServer) -> None:
+    assert crawl(tmp_path, portal, "demo-xfzx").returncode == 0
+    result = crawl(tmp_path, portal, "demo-xfzx", extra=("--refresh",))
+    assert result.returncode == 0 and "warning" not in result.stderr
