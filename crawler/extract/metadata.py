@@ -533,6 +533,16 @@ def find_author(short_lines: list[str], paragraphs: list[str], *,
             names = _byline_line_names(t, m)
             if names:
                 return "、".join(names)
+    # 2b. A bracketed name on the dateline: "2004年7月16日08:19 [ 黄宇 ]".
+    for t in after_title or []:
+        if len(t) > 120 or not rules.DATE_PATTERNS[0].search(t):
+            continue
+        for m in re.finditer(r"[\[【]\s*([\u4e00-\u9fff·]{2,4})\s*[\]】]", t):
+            if re.search(r"[:：]\s*$", t[: m.start()]):
+                continue  # 来源：[ 国际金融报 ] is a labelled value
+            names = split_names(m.group(1))
+            if names:
+                return names[0]
     # 3. A byline in the first paragraphs, or closing the last ones.
     for t in paragraphs[:3]:
         names = byline_names(t[:200])
