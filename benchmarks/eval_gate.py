@@ -27,7 +27,7 @@ FLOORS: dict[str, float] = {
     "title": 0.93,
     "date": 0.90,
     "time": 0.92,
-    "author": 0.65,
+    "author": 0.67,
     "source": 0.98,
     "editor": 0.98,
 }
