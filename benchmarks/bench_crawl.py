@@ -26,7 +26,6 @@ import pstats
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
@@ -136,6 +135,42 @@ def profile_stages(prof: Path) -> list[tuple[str, float, float]]:
     return out
 
 
+#: py-spy frames (function names in the collapsed stacks) for the same stages.
+PYSPY_STAGES = [(label, f"{func} ({file}") for label, file, func in STAGES]
+
+
+def pyspy_stages(raw: Path) -> list[tuple[str, float, float]]:
+    """Samples per stage from ``py-spy record --format raw`` (collapsed stacks)."""
+    total = 0
+    per = dict.fromkeys([label for label, _ in PYSPY_STAGES], 0)
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not n.isdigit():
+            continue
+        count = int(n)
+        total += count
+        for label, frame in PYSPY_STAGES:
+            if frame in stack:
+                per[label] += count
+    # py-spy drops idle samples by default: the total is the time the process was busy.
+    out = [("busy samples (s at 100 Hz)", total / 100, 100.0)]
+    out += [(label, round(c / 100, 2), round(100 * c / max(total, 1), 1))
+            for label, c in per.items()]  # fmt: skip
+    return out
+
+
+def pyspy_leaves(raw: Path, n: int = 20) -> list[tuple[str, float, str, int]]:
+    """The functions most often on top of the stack (own time) in a py-spy raw profile."""
+    leaves: dict[str, int] = {}
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if count.isdigit():
+            leaf = stack.rsplit(";", 1)[-1]
+            leaves[leaf] = leaves.get(leaf, 0) + int(count)
+    top = sorted(leaves.items(), key=lambda kv: kv[1], reverse=True)[:n]
+    return [(leaf, round(c / 100, 2), "", c) for leaf, c in top]
+
+
 def top_functions(prof: Path, n: int = 20) -> list[tuple[str, float, float, int]]:
     st = pstats.Stats(str(prof))
     rows = []
@@ -158,10 +193,15 @@ def run_profile(server: common.Server, profiles: list[Path], work: Path, how: st
     if how == "py-spy":
         spy = shutil.which("py-spy") or "/tmp/pyspy/bin/py-spy"
         out = work / "profile.pyspy.txt"
-        cmd = [spy, "record", "--format", "raw", "--rate", "200", "-o", str(out), "--",
-               common.python(), "-m", "crawler", *base]  # fmt: skip
-        subprocess.run(cmd, cwd=common.ROOT, capture_output=True)
-        result["file"] = str(out)
+        cmd = [spy, "record", "--format", "raw", "--rate", "100", "--nonblocking", "-o",
+               str(out), "--", common.python(), "-m", "crawler", *base]  # fmt: skip
+        run = common.run_measured(cmd)
+        result.update(file=str(out), wall_s=round(run.wall_s, 1), returncode=run.returncode)
+        if out.exists():
+            result["stages"] = pyspy_stages(out)
+            result["top"] = pyspy_leaves(out)
+        else:
+            result["error"] = run.stderr[-1000:]
         return result
     prof = work / "profile.cprofile"
     cmd = [common.python(), "-m", "cProfile", "-o", str(prof), "-m", "crawler", *base]
@@ -174,7 +214,6 @@ def run_profile(server: common.Server, profiles: list[Path], work: Path, how: st
 
 # -- report ----------------------------------------------------------------------------------
 def report_md(res: dict) -> str:
-    s = res["summary"]
     m = res["mirror"]
     lines = [
         "# Crawl throughput: full `newsarchive crawl` vs the no-op Scrapy ceiling",
@@ -188,6 +227,15 @@ def report_md(res: dict) -> str:
         f"{m['seed']}. {res['pairs']} pairs, alternating order; medians.",
         "",
         "Command: `" + res["command"] + "`",
+    ]
+    s = res.get("summary")
+    if s:
+        lines += _summary_lines(res, s)
+    return "\n".join(lines + _profile_lines(res.get("profile"))) + "\n"
+
+
+def _summary_lines(res: dict, s: dict) -> list[str]:
+    return [
         "",
         common.md_table(
             ["", "pages", "pages/s (crawl phase)", "pages/s (process wall)", "CPU ms/page",
@@ -210,7 +258,10 @@ def report_md(res: dict) -> str:
               r["peak_rss_mb"], r.get("archived", "")] for r in res["runs"]],
         ),  # fmt: skip
     ]
-    prof = res.get("profile")
+
+
+def _profile_lines(prof: dict | None) -> list[str]:
+    lines: list[str] = []
     if prof and prof.get("stages"):
         lines += ["", f"## Profile of one full crawl ({prof['how']}, {prof.get('wall_s')} s wall "
                   "under the profiler)", "",
@@ -219,7 +270,7 @@ def report_md(res: dict) -> str:
                   "", "Top functions by own time:", "",
                   common.md_table(["function", "own s", "cumulative s", "calls"],
                                   [list(r) for r in prof["top"]])]  # fmt: skip
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
             order = ("noop", "full") if i % 2 == 0 else ("full", "noop")
             for kind in order:
                 res["runs"].append(measure(kind, server, profiles, work, i))
-        res["summary"] = summarise(res["runs"])
+        if res["runs"]:
+            res["summary"] = summarise(res["runs"])
         if args.profile != "none":
             print(f"profiling one full crawl with {args.profile}", flush=True)
             res["profile"] = run_profile(server, profiles, work, args.profile)

@@ -156,6 +156,7 @@ http {{
 @contextmanager
 def serve(root: Path, work: Path, prefer: str = "nginx", install: bool = True) -> Iterator[Server]:
     """Serve ``root`` on 127.0.0.1 for the block; ``work`` holds config and logs."""
+    work = work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     log = work / "access.log"
     log.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ by their authors) run too when present, with their own defaults (``--smoke`` pas
 ``--smoke`` to them when they accept it).
 
 ``--smoke`` exercises the same code on a 30-article mirror served by Python's
-http.server, one pair, a 60-page memory crawl and 100 archive inserts, and writes
+http.server, one pair, a 40-page memory crawl and 40 archive inserts per variant, and writes
 everything under ``benchmarks/out/smoke/`` (``--out`` to change it). It asserts no
 timing; it fails only if a benchmark cannot run.
 """
@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     reports = out if args.smoke else HERE / "results"
     sizes = (
         {"crawl": ["--articles", "30", "--pairs", "1", "--server", "python"],
-         "memory": ["--pages", "60", "--server", "python"],
-         "archive": ["--articles", "100"]}
+         "memory": ["--pages", "40", "--server", "python"],
+         "archive": ["--articles", "40"]}
         if args.smoke else
         {"crawl": ["--articles", "2000", "--pairs", "3", "--profile", "cprofile"],
          "memory": ["--pages", "20000"],

@@ -34,5 +34,5 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     assert memory["archived"] > 0 and memory["peak_rss_mb"] > 0 and memory["checkpoints"]
 
     archive = json.loads((out / "archive-results.json").read_text())
-    assert all(v["articles"] == 100 and v["rows"]["articles"] == 100 for v in archive["variants"])
+    assert all(v["articles"] == 40 and v["rows"]["articles"] == 40 for v in archive["variants"])
     assert (out / "archive.md").exists()
