@@ -163,7 +163,7 @@ def report_md(res: dict) -> str:
         "# Archive: insert rate and bytes per article",
         "",
         f"Date {res['machine']['date']}; nproc {res['machine']['nproc']}; CPU "
-        f"{res['machine']['cpu']}.",
+        f"{res['machine']['cpu']}; code {res['machine']['commit']}.",
         "",
         "Command: `" + res["command"] + "`",
         "",

@@ -219,7 +219,8 @@ def report_md(res: dict) -> str:
         "# Crawl throughput: full `newsarchive crawl` vs the no-op Scrapy ceiling",
         "",
         f"Date {res['machine']['date']}; nproc {res['machine']['nproc']}; CPU "
-        f"{res['machine']['cpu']}; load average at start {res['machine']['loadavg_at_start']}.",
+        f"{res['machine']['cpu']}; code {res['machine']['commit']}; "
+        f"load average at start {res['machine']['loadavg_at_start']}.",
         f"Server: {res['server']}. Mirror: {m['articles']} articles + "
         f"{sum(x['list_pages'] for x in m['sites'].values())} list pages = {m['pages']} pages "
         f"(UTF-8 {m['sites']['xf']['mean_article_kb']} KB, "

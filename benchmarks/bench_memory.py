@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         "# Memory: RSS of one long full crawl",
         "",
         f"Date {res['machine']['date']}; nproc {res['machine']['nproc']}; CPU "
-        f"{res['machine']['cpu']}. Server: {res['server']}.",
+        f"{res['machine']['cpu']}; code {res['machine']['commit']}. Server: {res['server']}.",
         "",
         "Command: `" + res["command"] + "`",
         "",

@@ -72,6 +72,15 @@ def machine() -> dict[str, str]:
     except (OSError, ValueError, IndexError):
         pass
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, cwd=ROOT).stdout.strip() or "?"  # fmt: skip
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, cwd=ROOT).stdout.strip()  # fmt: skip
+        if dirty:
+            commit += " + uncommitted changes"
+    except OSError:
+        commit = "?"
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": str(os.cpu_count()),
@@ -80,6 +89,7 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "kernel": platform.release(),
         "loadavg_at_start": load,
+        "commit": commit,
     }
 
 
