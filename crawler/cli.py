@@ -56,6 +56,18 @@ def db_option(func: F) -> F:
     )(func)
 
 
+def redis_options(func: F) -> F:
+    """``--redis URL`` and ``--frontier NAME`` of distributed runs."""
+    func = click.option(
+        "--frontier", metavar="NAME",
+        help="Redis key prefix newsarchive:NAME: of the run. Default: the --db file's stem.",
+    )(func)  # fmt: skip
+    return click.option(
+        "--redis", "redis_url", metavar="URL", envvar="NEWSARCHIVE_REDIS", show_envvar=True,
+        help="Share the frontier on this Redis (redis://HOST:PORT/DB): a distributed run.",
+    )(func)  # fmt: skip
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="newsarchive")
 def cli() -> None:
@@ -86,6 +98,7 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when the crawl is ok.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log on stderr.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write Scrapy's log here.")
+@redis_options
 @library_errors
 def crawl(
     sites: tuple[str, ...],
@@ -97,6 +110,8 @@ def crawl(
     quiet: bool,
     verbose: bool,
     log_file: str | None,
+    redis_url: str | None = None,
+    frontier: str | None = None,
 ) -> None:
     """Crawl portals and archive their new articles.
 
@@ -111,11 +126,28 @@ def crawl(
     Example:
         newsarchive crawl ccn cqn ./my-portal.toml --db archive.db
         newsarchive crawl ccn -s DOWNLOAD_DELAY=2 --quiet    # from cron
+        newsarchive crawl ccn --redis redis://10.0.0.5:6379/0   # a distributed worker
+
+    With --redis it is a worker of a distributed run (see `newsarchive seed`): it
+    crawls from the frontier shared on Redis, pushes articles there for
+    `newsarchive ingest`, and stops once the frontier has been empty for
+    NEWSARCHIVE_IDLE_CLOSE seconds (-s, default 30). --db then only names the frontier.
     """
     from crawler.crawl import parse_setting_overrides, progress_stream, run_crawl
     from crawler.profiles import load_profile
 
     profiles = [load_profile(s) for s in sites]
+    if redis_url:
+        if refresh or since:
+            raise click.UsageError("--refresh and --since need the archive: not with --redis")
+        worker = _distributed().run_worker(
+            profiles, redis_url, db_path, frontier=frontier,
+            overrides=parse_setting_overrides(overrides), full=full, verbose=verbose,
+            log_file=log_file,
+        )  # fmt: skip
+        if not quiet or worker.status != "ok":
+            click.echo(worker.summary())
+        sys.exit(int(worker.exit_code))
     report = run_crawl(
         profiles,
         db_path,
@@ -128,6 +160,81 @@ def crawl(
         progress=None if quiet else progress_stream(),
     )
     _print_report(report, quiet)
+    sys.exit(int(report.exit_code))
+
+
+def _distributed() -> Any:
+    """``crawler.distributed``, or exit 3 when the redis extra is not installed."""
+    try:
+        from crawler import distributed
+    except ImportError as exc:
+        raise CommandError(
+            f"distributed crawls need the redis extra ({exc}): pip install 'newsarchive[redis]'",
+            3,
+        ) from exc
+    return distributed
+
+
+# -- seed / ingest (distributed runs) -------------------------------------------------------
+@cli.command()
+@click.argument("sites", nargs=-1, required=True, metavar="SITE_OR_PROFILE...")
+@db_option
+@redis_options
+@library_errors
+def seed(sites: tuple[str, ...], db_path: Path, redis_url: str | None,
+         frontier: str | None) -> None:  # fmt: skip
+    """Open a distributed run: put the portals' start pages into the Redis frontier.
+
+    Adds a `crawls` row (status running), publishes the archive's article URLs so
+    that no worker fetches them again, and queues each profile's list pages,
+    sitemaps and feeds. Then start any number of workers (`newsarchive crawl
+    --redis`) and one `newsarchive ingest`. Exits 4 if a run is still open.
+
+    \b
+    Example:
+        newsarchive seed ccn cqn --redis redis://127.0.0.1:6379/0 --db archive.db
+        newsarchive crawl ccn cqn --redis redis://127.0.0.1:6379/0    # on each worker
+        newsarchive ingest --redis redis://127.0.0.1:6379/0 --db archive.db
+    """
+    from crawler.profiles import load_profile
+
+    if not redis_url:
+        raise click.UsageError("--redis URL is required")
+    profiles = [load_profile(s) for s in sites]
+    click.echo(_distributed().run_seed(profiles, redis_url, db_path, frontier).summary())
+
+
+@cli.command()
+@db_option
+@redis_options
+@click.option(
+    "--batch", type=click.IntRange(min=1), default=200, show_default=True,
+    help="Records written per archive transaction.",
+)  # fmt: skip
+@click.option("--no-wait", is_flag=True, help="Write what is queued now, then exit.")
+@library_errors
+def ingest(db_path: Path, redis_url: str | None, frontier: str | None, batch: int,
+           no_wait: bool) -> None:  # fmt: skip
+    """The single writer of a distributed run: move the workers' articles into the archive.
+
+    Pops records from Redis in batches and writes each batch in one transaction
+    (dedupe, versions, raw pages, errors), removing them from Redis only after the
+    commit; a record that arrives twice changes nothing, and a killed ingest
+    resumes where it stopped. When every worker has stopped and the frontier is
+    empty it closes the run's `crawls` row (per-worker counts in `crawl_workers`)
+    and exits with the run's code (0 ok, 1 partial). Holds the archive lock.
+
+    \b
+    Example:
+        newsarchive ingest --redis redis://127.0.0.1:6379/0 --db archive.db
+        newsarchive ingest --redis redis://127.0.0.1:6379/0 --no-wait   # drain only
+    """
+    if not redis_url:
+        raise click.UsageError("--redis URL is required")
+    report = _distributed().run_ingest(
+        redis_url, db_path, frontier=frontier, batch=batch, wait=not no_wait, log=sys.stderr
+    )
+    click.echo(report.summary())
     sys.exit(int(report.exit_code))
 
 
