@@ -441,6 +441,19 @@ class Archive:
             )
             return cur.rowcount
 
+    def last_run_cut_short(self, site: str, before: int | None = None) -> bool:
+        """Whether the last run that crawled ``site`` (before run ``before``) was killed,
+        interrupted or failed: its list pages were not all walked, so the next run must
+        page through them all instead of stopping at the first one with nothing new."""
+        if not self.db["crawls"].exists():
+            return False
+        rows = self.db.execute(
+            "select c.status from crawls c, json_each(c.sites) s where s.value = ?"
+            " and c.id < ? and c.status != 'running' order by c.id desc limit 1",
+            [site, before if before is not None else 1 << 62],
+        ).fetchall()
+        return bool(rows) and rows[0][0] in ("interrupted", "failed")
+
     # -- stats -------------------------------------------------------------------------------
     def site_stats(self) -> list[dict[str, Any]]:
         """Per site: totals, new in the last run and last 7 days, last good run, last errors."""

@@ -93,6 +93,9 @@ class PortalSpider(scrapy.Spider):
         try:
             with Archive(db_path, readonly=True) as archive:
                 self.known = archive.known_urls()
+                # a killed or interrupted last run left list pages unwalked: walk them all
+                current = self.settings.getint("NEWSARCHIVE_CRAWL_ID") or None
+                self.full = self.full or archive.last_run_cut_short(self.site, current)
                 if self.refresh:
                     refresh_urls = archive.urls_to_refresh(self.site, self.since)
         except ArchiveError:

@@ -105,6 +105,11 @@ def article_html(title: str, marker: str, charset: str | None = "utf-8", paras: 
     )
 
 
+WORDS = (
+    "价格", "质量", "投诉", "退款", "电商", "食品", "家电", "汽车", "召回", "抽检", "维权",
+    "物业", "教培", "保险", "快递", "药品", "旅游", "餐饮", "装修", "手机", "直播", "网约车",
+    "预付卡", "燃气", "充电桩", "二手车", "母婴", "化妆品", "健身房", "外卖", "酒店", "机票",
+)  # fmt: skip
 TITLES = {name: f"故障测试文章{name}" for name in (*CASES, *GOOD)}
 #: redirect-good lands on this article
 TITLES["redirect-target"] = TITLES["redirect-good"]
@@ -347,7 +352,10 @@ class FaultHandler(BaseHTTPRequestHandler):
             return
         if self.state.delay:
             time.sleep(self.state.delay)
-        marker = f"这是第{i:04d}篇生成文章的独有内容。"
+        # distinct text per article, so no two look like syndicated copies
+        words = [WORDS[(i * 7 + k * 13) % len(WORDS)] + WORDS[(i // 3 + k * 5) % len(WORDS)]
+                 for k in range(24)]  # fmt: skip
+        marker = f"这是第{i:04d}篇生成文章的独有内容：{'，'.join(words)}。"
         self.html(article_html(f"生成文章{i:04d}号", marker, paras=2))
 
 
