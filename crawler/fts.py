@@ -12,10 +12,11 @@ Design (see docs/search.md):
   is a prefix query. No dictionary, so nothing is ever missed.
 * **The tokenizer is an FTS5 tokenizer named ``newsarchive``**, registered on a
   connection through the ``fts5_api`` with ctypes (:func:`register`). When FTS5 indexes
-  a document, the bigrams are computed in Python as one space-separated string and
-  handed to SQLite's own C ``ascii`` tokenizer, which feeds FTS5 at C speed: one
-  Python call per column value, not per token. Queries and ``highlight()``/``snippet()``
-  use the Python path, which reports exact byte offsets.
+  a document, the bigrams are built without a Python loop (:func:`document_buffer`) as
+  one string and handed to SQLite's own C ``ascii`` tokenizer, which feeds FTS5 at C
+  speed: one Python call per column value, not per token. Queries, and FTS5's
+  ``highlight()``/``snippet()`` (other tools' SQL), use a per-token Python path with
+  exact byte offsets. :func:`search` makes its snippets in Python (:func:`highlight`).
 * **The index is ``articles_fts``**, an external-content FTS5 table over
   ``articles(title, body)``, kept in sync by triggers and found by sqlite-utils'
   and Datasette's ``detect_fts``. sqlite-utils and Datasette load :func:`register`
@@ -450,9 +451,10 @@ _TOKENIZER_STRUCT = _Fts5Tokenizer(
 def register(conn: sqlite3.Connection) -> None:
     """Make the ``newsarchive`` FTS5 tokenizer available on ``conn``.
 
-    Idempotent and cheap (a lookup when already registered). Also turns on
-    ``recursive_triggers``, so that ``INSERT OR REPLACE`` fires the delete trigger for
-    the row it replaces and the index cannot keep the old row's tokens.
+    Idempotent and cheap (a lookup when already registered). On a database that has
+    the search index it also turns on ``recursive_triggers``, so that ``INSERT OR
+    REPLACE`` fires the delete trigger for the row it replaces and the index cannot
+    keep the old row's tokens (other databases are left as they are).
 
     Raises :class:`TokenizerError` if the tokenizer cannot be installed.
     """
@@ -477,7 +479,8 @@ def register(conn: sqlite3.Connection) -> None:
         )
         if rc != SQLITE_OK:
             raise TokenizerError(f"FTS5 refused the tokenizer (error {rc})")
-    conn.execute("PRAGMA recursive_triggers = ON")
+    if _index_sql(conn) is not None:
+        conn.execute("PRAGMA recursive_triggers = ON")
 
 
 # =========================================================================================
@@ -575,6 +578,7 @@ def _build(conn: sqlite3.Connection) -> int:
     conn.execute(f'INSERT INTO "{FTS_TABLE}" ("{FTS_TABLE}", rank) VALUES (\'rank\', ?)', [RANK])
     for sql in _TRIGGERS.values():
         conn.execute(sql)
+    conn.execute("PRAGMA recursive_triggers = ON")  # see register()
     conn.execute(f'INSERT INTO "{FTS_TABLE}" ("{FTS_TABLE}") VALUES (\'rebuild\')')
     conn.execute(f'INSERT INTO "{FTS_TABLE}" ("{FTS_TABLE}") VALUES (\'optimize\')')
     return conn.execute(f'SELECT count(*) FROM "{FTS_TABLE}_docsize"').fetchone()[0]

@@ -14,6 +14,7 @@ One function serves both: pluggy passes only the arguments an implementation nam
 from __future__ import annotations
 
 import sqlite3
+import warnings
 
 from pluggy import HookimplMarker
 
@@ -26,5 +27,13 @@ datasette_hookimpl = HookimplMarker("datasette")
 @sqlite_utils_hookimpl
 @datasette_hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
-    """Register the ``newsarchive`` FTS5 tokenizer on ``conn``."""
-    fts.register(conn)
+    """Register the ``newsarchive`` FTS5 tokenizer on ``conn``.
+
+    The hook runs for every database these tools open, not only archives: if the
+    tokenizer cannot be installed, warn and leave the tool working (a search of an
+    archive then fails with "no such tokenizer: newsarchive").
+    """
+    try:
+        fts.register(conn)
+    except fts.TokenizerError as exc:  # pragma: no cover - depends on the Python build
+        warnings.warn(f"newsarchive: search tokenizer unavailable: {exc}", stacklevel=2)

@@ -358,3 +358,13 @@ def test_highlight_and_snippet_functions_work_for_other_tools(db) -> None:
         [fts.translate_query("消费者 iphone")],
     ).fetchall()
     assert rows == [("某品牌汽车因专利纠纷召回。\n<消費者>可以申请退款，<iPhone> 15 也在名单。",)]
+
+
+def test_recursive_triggers_only_on_archives(tmp_path: Path) -> None:
+    other = sqlite3.connect(tmp_path / "other.db")
+    fts.register(other)  # what the plugin does for any database sqlite-utils opens
+    assert other.execute("PRAGMA recursive_triggers").fetchone() == (0,)
+    make_archive(tmp_path / "a.db").conn.close()
+    conn = sqlite3.connect(tmp_path / "a.db")
+    fts.register(conn)
+    assert conn.execute("PRAGMA recursive_triggers").fetchone() == (1,)
