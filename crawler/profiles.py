@@ -36,6 +36,8 @@ OVERRIDABLE_SETTINGS: dict[str, type | tuple[type, ...]] = {
 
 # Nested quantifiers such as (a+)+ or (\w*)* backtrack catastrophically on Python's re.
 _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)[+*{]")
+# So does a repeated alternation whose branches can match the same text, like (a|a)*$.
+_REPEATED_ALTERNATION = re.compile(r"\((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*\)[+*{]")
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,7 @@ class _Validator:
             compiled = re.compile(pattern)
         except re.error as exc:
             raise self.fail(key, f"bad regex {pattern!r}: {exc}") from exc
-        if _NESTED_QUANTIFIER.search(pattern):
+        if _NESTED_QUANTIFIER.search(pattern) or _REPEATED_ALTERNATION.search(pattern):
             raise self.fail(
                 key,
                 f"regex {pattern!r} nests quantifiers (like (a+)+) and can backtrack "
