@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from copy import deepcopy
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -18,7 +19,7 @@ from lxml import etree
 from . import rules
 
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\ue000-\ue003]")
 _WS_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _NL_RE = re.compile(r"[ \t\f\v]*[\r\n][ \t\r\n\f\v]*")
 _WIDE_RE = re.compile(r"[ \t\f\v\u00a0\u3000\u2002\u2003\u2009]{2,}|\u3000")
@@ -155,6 +156,187 @@ def lines_of(root: etree._Element, *, keep_owner: bool = False) -> list[Line]:
     return out
 
 
+# --------------------------------------------------------------------------- fragment
+
+#: Marks used in the block skeleton handed to BeautifulSoup (private-use characters, removed
+#: from every page by :func:`parse`): a line break, a link's start and end, a table cell's end.
+LINE_MARK = "\ue000"
+LINK_OPEN = "\ue001"
+LINK_CLOSE = "\ue002"
+CELL_MARK = "\ue003"
+_MARKS = LINE_MARK + LINK_OPEN + LINK_CLOSE + CELL_MARK
+#: Attribute marking a data-table row (cells hold inline text only): one line, cells spaced.
+ROW_MARK = "data-na-row"
+_UNWRAP = "na-unwrap"
+_TABLE_TAGS = frozenset({"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption"})
+#: Block elements that may be flattened into text when they hold no other block.
+_FLAT_BLOCKS = rules.BLOCK_TAGS - _TABLE_TAGS - {"html", "body", "form", "br", "hr", "iframe",
+                                                 "textarea", "select", "option", "noscript"}
+
+
+def _nonspace(s: str) -> int:
+    return len(s) - s.count(" ") - s.count("\n") - s.count("\t") - s.count("\r") - s.count(
+        "\xa0") - s.count("\u3000")
+
+
+def _text_stats(s: str) -> tuple[int, int, int]:
+    """(visible chars, link chars, links) of a skeleton string with link marks."""
+    if not s:
+        return 0, 0, 0
+    n = _nonspace(s)
+    if not any(m in s for m in _MARKS):
+        return n, 0, 0
+    n -= s.count(LINE_MARK) + s.count(LINK_OPEN) + s.count(LINK_CLOSE) + s.count(CELL_MARK)
+    link = 0
+    parts = s.split(LINK_OPEN)
+    for part in parts[1:]:
+        link += _nonspace(part.split(LINK_CLOSE, 1)[0])
+    return n, link, len(parts) - 1
+
+
+def _is_boilerplate_attr(words: str) -> bool:
+    return bool(words) and bool(rules.BOILERPLATE_ATTR_RE.search(words)) and not (
+        rules.CONTENT_ATTR_RE.search(words))
+
+
+def _el_words(el: etree._Element) -> str:
+    cls = el.get("class")
+    ident = el.get("id")
+    if not cls and not ident:
+        return ""
+    return f"{cls or ''} {ident or ''}".lower().strip()
+
+
+def _append_end(el: etree._Element, text: str) -> None:
+    """Add text at the end of an element's content (after its last child)."""
+    if len(el):
+        last = el[-1]
+        last.tail = (last.tail or "") + text
+    else:
+        el.text = (el.text or "") + text
+
+
+def skeleton(nodes: list[etree._Element]) -> str:
+    """The chosen main-content nodes as a small HTML block skeleton for BeautifulSoup.
+
+    Works on a copy with lxml: removes obvious non-content subtrees (navigation, link lists,
+    link-heavy boilerplate blocks), and flattens what needs no judgement into text with
+    private-use marks: inline markup (links keep their extent as marks), ``<br>``, prose
+    leaf blocks and data-table rows (one line, cells separated). What stays a tag is the
+    structure BeautifulSoup has to judge.
+    """
+    wrap = etree.Element("div")
+    for n in nodes:
+        c = deepcopy(n)
+        c.tail = None
+        wrap.append(c)
+    els = [e for e in wrap.iter() if isinstance(e.tag, str)]
+    for e in list(wrap.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity)):
+        _drop(e)
+    # Bottom-up: [text, link text, links, has block below, has <br> below]
+    stats: dict[etree._Element, list] = {}
+    block_tags = rules.BLOCK_TAGS
+    for el in reversed(els):
+        t, link, nl = _text_stats(el.text) if el.text else (0, 0, 0)
+        blk = brk = False
+        for ch in el:
+            cs = stats.get(ch)
+            if cs is not None:
+                t += cs[0]
+                link += cs[1]
+                nl += cs[2]
+                ctag = ch.tag
+                if ctag == "br" or ctag == "hr":
+                    brk = True
+                elif cs[3] or ctag in block_tags:
+                    blk = True
+                if cs[4]:
+                    brk = True
+            tail = ch.tail
+            if tail:
+                tn, tl, tnl = _text_stats(tail)
+                t += tn
+                link += tl
+                nl += tnl
+        if el.tag == "a":
+            link = t
+            nl += 1
+        stats[el] = [t, link, nl, blk, brk]
+    total = stats[wrap][0] or 1
+    dead: set[etree._Element] = set()
+    unwrap: list[etree._Element] = []
+    for el in els[1:]:
+        parent = el.getparent()
+        if parent in dead:
+            dead.add(el)
+            continue
+        tag = el.tag
+        if tag == _UNWRAP:
+            continue
+        n, link, nl, blk, brk = stats[el]
+        words = _el_words(el)
+        bp = _is_boilerplate_attr(words)
+        if tag in _STRIP_TAGS or (
+            tag in _LIST_TAGS and n < 0.5 * total and (
+                (nl >= 3 and link >= 0.8 * n) or (bp and link > 0.5 * n))
+        ):
+            dead.add(el)
+            _drop(el)
+            continue
+        if tag == "a":
+            if not blk:
+                el.text = LINK_OPEN + (el.text or "")
+                _append_end(el, LINK_CLOSE)
+                unwrap.append(el)
+            continue
+        if tag == "br" or tag == "hr":
+            el.tail = LINE_MARK + (el.tail or "")
+            unwrap.append(el)
+            continue
+        if tag not in block_tags:
+            if not bp:
+                unwrap.append(el)
+            continue
+        if tag == "tr":
+            cells = [c for c in el if isinstance(c.tag, str)]
+            if not cells or any(c.tag not in ("td", "th") or stats[c][3] or stats[c][4]
+                                for c in cells):
+                continue
+            el.set(ROW_MARK, "1")
+            if bp or any(_el_words(c) for c in cells) or (nl >= 3 and link > 0.6 * n) or (
+                    n < 200 and rules.COMMENT_BOX_TEXT_RE.search("".join(el.itertext()))):
+                continue
+            el.text = LINE_MARK + (el.text or "")
+            for c in cells:
+                c.tail = CELL_MARK + (c.tail or "")
+                unwrap.append(c)
+            _append_end(el, LINE_MARK)
+            unwrap.append(el)
+            continue
+        if blk or bp or tag == "form" or (nl >= 3 and link > 0.6 * n):
+            continue
+        if tag in ("td", "th") and parent.get(ROW_MARK):
+            continue
+        if tag not in _FLAT_BLOCKS and tag not in ("td", "th"):
+            continue
+        if n < 200 and rules.COMMENT_BOX_TEXT_RE.search("".join(el.itertext())):
+            continue
+        el.text = LINE_MARK + (el.text or "")
+        _append_end(el, LINE_MARK)
+        unwrap.append(el)
+    for el in unwrap:
+        el.tag = _UNWRAP
+    etree.strip_tags(wrap, _UNWRAP)
+    return etree.tostring(wrap, method="html", encoding="unicode")
+
+
+def fragment_lines(nodes: list[etree._Element]) -> list[Line]:
+    """Lines of the main-content nodes: lxml skeleton, BeautifulSoup boilerplate stripping."""
+    if not nodes:
+        return []
+    return soup_lines(_strip(skeleton(nodes)))
+
+
 # --------------------------------------------------------------------------- BeautifulSoup
 
 
@@ -165,13 +347,8 @@ def _attr_words(tag: Tag) -> str:
     return f"{cls or ''} {tag.get('id') or ''}".lower().strip()
 
 
-def _nonspace(s: str) -> int:
-    return len(s) - s.count(" ") - s.count("\n") - s.count("\t") - s.count("\r") - s.count(
-        "\xa0") - s.count("\u3000")
-
-
 def _text_len(tag: Tag) -> int:
-    return len("".join(tag.get_text().split()))
+    return len("".join(tag.get_text().split())) - sum(tag.get_text().count(m) for m in _MARKS)
 
 
 def _is_gone(tag: Tag) -> bool:
@@ -196,7 +373,11 @@ def _subtree_stats(soup: BeautifulSoup) -> dict[int, list[int]]:
                 pst[2] += st[2]
         elif isinstance(node, NavigableString) and not isinstance(node, Comment):
             if parent is not None:
-                stats.setdefault(id(parent), [0, 0, 0])[0] += _nonspace(str(node))
+                n, link, nl = _text_stats(str(node))
+                pst = stats.setdefault(id(parent), [0, 0, 0])
+                pst[0] += n
+                pst[1] += link
+                pst[2] += nl
     return stats
 
 
@@ -216,35 +397,55 @@ def strip_boilerplate_lines(fragment: str) -> list[Line]:
     return soup_lines(_strip(fragment))
 
 
-_LINE_MARK = "\x01"
-_LINK_OPEN = "\x02"
-_LINK_CLOSE = "\x03"
+_CELL_GAP_RE = re.compile(r"\s*(?:\ue003\s*)+")
 
 
 def soup_lines(soup: BeautifulSoup) -> list[Line]:
-    """Lines of a soup: block elements and <br> break lines; link text is counted."""
-    for tag in soup.find_all(True):
-        name = tag.name
+    """Lines of a soup: block elements and <br> break lines; link text is counted.
+
+    A data-table row (``ROW_MARK``, or marks from :func:`skeleton`) is one line whose cells are
+    separated by a single space.
+    """
+    parts: list[str] = []
+    block_tags = rules.BLOCK_TAGS
+    stack: list = [soup]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if isinstance(node, NavigableString):
+                if not isinstance(node, Comment):
+                    parts.append(str(node))
+            else:
+                parts.append(node)  # a closing mark pushed below
+            continue
+        name = node.name
         if name == "br" or name == "hr":
-            tag.append(_LINE_MARK)
-        elif name in rules.BLOCK_TAGS:
-            tag.insert(0, _LINE_MARK)
-            tag.append(_LINE_MARK)
-        elif name == "a":
-            tag.insert(0, _LINK_OPEN)
-            tag.append(_LINK_CLOSE)
-        elif name in ("td", "th"):
-            tag.append(" ")
-    out: list[Line] = []
-    for raw in soup.get_text().split(_LINE_MARK):
-        if _LINK_OPEN in raw:
-            link = 0
-            for part in raw.split(_LINK_OPEN)[1:]:
-                link += _nonspace(part.split(_LINK_CLOSE, 1)[0])
-            raw = raw.replace(_LINK_OPEN, "").replace(_LINK_CLOSE, "")
+            parts.append(LINE_MARK)
+            continue
+        if name == "a":
+            parts.append(LINK_OPEN)
+            stack.append(LINK_CLOSE)
+        elif name in ("td", "th") and node.parent is not None and node.parent.get(ROW_MARK):
+            stack.append(CELL_MARK)
+        elif name in block_tags:
+            parts.append(LINE_MARK)
+            stack.append(LINE_MARK)
         else:
-            link = 0
-            raw = raw.replace(_LINK_CLOSE, "")
+            stack.append("")
+        stack.extend(reversed(node.contents))
+    out: list[Line] = []
+    for raw in "".join(parts).split(LINE_MARK):
+        if not raw or raw.isspace():
+            continue
+        link = 0
+        if LINK_OPEN in raw:
+            for part in raw.split(LINK_OPEN)[1:]:
+                link += _nonspace(part.split(LINK_CLOSE, 1)[0])
+            raw = raw.replace(LINK_OPEN, "").replace(LINK_CLOSE, "")
+        elif LINK_CLOSE in raw:
+            raw = raw.replace(LINK_CLOSE, "")
+        if CELL_MARK in raw:
+            raw = _CELL_GAP_RE.sub(" ", raw)
         t = collapse_ws_keep_gaps(raw)
         if t:
             out.append(Line(t, link))

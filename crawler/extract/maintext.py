@@ -300,10 +300,7 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
 def body_from_nodes(nodes: list[etree._Element], title: str | None) -> str | None:
     if not nodes:
         return None
-    frag = "".join(
-        etree.tostring(n, method="html", encoding="unicode", with_tail=False) for n in nodes
-    )
-    lines = clean_lines(cleaning.strip_boilerplate_lines(f"<div>{frag}</div>"), title)
+    lines = clean_lines(cleaning.fragment_lines(nodes), title)
     body = "\n".join(lines).strip()
     return body or None
 
