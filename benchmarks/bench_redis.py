@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     args.results.write_text(
         "# Distributed crawl: 1 vs 2 workers on one Redis frontier, and ingest\n\n"
         f"`.venv/bin/python benchmarks/bench_redis.py --articles {args.articles}` on "
-        f"{m.get('cpu', '?')} ({m.get('nproc', '?')} CPUs, load average {m.get('loadavg_at_start', '?')} at start), served by {kind}, Redis "
+        f"{m.get('cpu', '?')} ({m.get('nproc', '?')} CPUs, load average "
+        f"{m.get('loadavg_at_start', '?')} at start), served by {kind}, Redis "
         "from Debian's package on 127.0.0.1. Each run: a fresh archive, `seed`, the "
         "workers and one `ingest` at once; pages = requests the server logged; seconds = "
         f"the workers' wall time (process start included) minus the {IDLE:g} s idle wait "
