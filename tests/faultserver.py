@@ -239,6 +239,7 @@ class FaultHandler(BaseHTTPRequestHandler):
     def connection_case(self, name: str, page: str) -> None:
         body = page.encode("utf-8") * 20
         if name == "conn-hang":
+            self.log_request("-")  # logged now: it never gets to send a status
             self.state.stop.wait(600)  # accept, read the request, never answer
             return
         self.send_response(200)
