@@ -22,6 +22,7 @@ _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\ue000-\ue003]")
 _WS_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _NL_RE = re.compile(r"[ \t\f\v]*[\r\n][ \t\r\n\f\v]*")
+_ODD_WS_RE = re.compile(r"[\t\r\n\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]|  ")
 _WIDE_RE = re.compile(r"[ \t\f\v\u00a0\u3000\u2002\u2003\u2009]{2,}|\u3000")
 
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, remove_blank_text=False,
@@ -83,6 +84,8 @@ def collapse_ws(text: str) -> str:
 
 def collapse_ws_keep_gaps(text: str) -> str:
     """Collapse whitespace, keeping wide gaps (field separators) as two spaces."""
+    if not _ODD_WS_RE.search(text):
+        return text.strip(" ")
     text = _WIDE_RE.sub("\x00", _NL_RE.sub(" ", text))
     return _WS_RE.sub(" ", text).replace("\x00", "  ").replace("   ", "  ").strip()
 
@@ -115,7 +118,8 @@ def lines_of(root: etree._Element, *, keep_owner: bool = False) -> list[Line]:
     def flush() -> None:
         nonlocal buf, link_chars
         if buf:
-            t = collapse_ws_keep_gaps("".join(buf))
+            raw = "".join(buf)
+            t = "" if raw.isspace() else collapse_ws_keep_gaps(raw)
             if t:
                 out.append(Line(t, link_chars, owners[-1] if (keep_owner and owners) else None))
         buf = []
@@ -165,6 +169,7 @@ LINK_OPEN = "\ue001"
 LINK_CLOSE = "\ue002"
 CELL_MARK = "\ue003"
 _MARKS = LINE_MARK + LINK_OPEN + LINK_CLOSE + CELL_MARK
+_MARKS_RE = re.compile(f"[{_MARKS}]")
 #: Attribute marking a data-table row (cells hold inline text only): one line, cells spaced.
 ROW_MARK = "data-na-row"
 _UNWRAP = "na-unwrap"
@@ -175,8 +180,7 @@ _FLAT_BLOCKS = rules.BLOCK_TAGS - _TABLE_TAGS - {"html", "body", "form", "br", "
 
 
 def _nonspace(s: str) -> int:
-    return len(s) - s.count(" ") - s.count("\n") - s.count("\t") - s.count("\r") - s.count(
-        "\xa0") - s.count("\u3000")
+    return len("".join(s.split()))
 
 
 def _text_stats(s: str) -> tuple[int, int, int]:
@@ -184,7 +188,7 @@ def _text_stats(s: str) -> tuple[int, int, int]:
     if not s:
         return 0, 0, 0
     n = _nonspace(s)
-    if not any(m in s for m in _MARKS):
+    if not _MARKS_RE.search(s):
         return n, 0, 0
     n -= s.count(LINE_MARK) + s.count(LINK_OPEN) + s.count(LINK_CLOSE) + s.count(CELL_MARK)
     link = 0
@@ -237,7 +241,8 @@ def skeleton(nodes: list[etree._Element]) -> str:
     stats: dict[etree._Element, list] = {}
     block_tags = rules.BLOCK_TAGS
     for el in reversed(els):
-        t, link, nl = _text_stats(el.text) if el.text else (0, 0, 0)
+        t = _nonspace(el.text) if el.text else 0
+        link = nl = 0
         blk = brk = False
         for ch in el:
             cs = stats.get(ch)
@@ -254,10 +259,7 @@ def skeleton(nodes: list[etree._Element]) -> str:
                     brk = True
             tail = ch.tail
             if tail:
-                tn, tl, tnl = _text_stats(tail)
-                t += tn
-                link += tl
-                nl += tnl
+                t += _nonspace(tail)
         if el.tag == "a":
             link = t
             nl += 1

@@ -18,6 +18,7 @@ from lxml import etree
 from . import cleaning, rules
 
 _PUNCT_STRONG = "，。！？；"
+_SCORED_BLOCK_TAGS = rules.BLOCK_TAGS - {"br", "hr"}
 _STAMP_RE = re.compile(r"(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*\d{1,2}:\d{2}(?!\d)")
 
 
@@ -60,28 +61,28 @@ class _Stats:
 
 
 def _nonspace_len(s: str) -> int:
-    return len(s) - s.count(" ") - s.count("\n") - s.count("\t") - s.count("\r") - s.count(
-        "\u3000") - s.count("\xa0")
+    return len("".join(s.split()))
 
 
 def _punct(s: str) -> int:
-    return sum(s.count(p) for p in _PUNCT_STRONG) + s.count(", ") + s.count(". ")
+    return (s.count("，") + s.count("。") + s.count("！") + s.count("？") + s.count("；")
+            + s.count(", ") + s.count(". "))
 
 
 def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_Stats]:
     """Compute per-block statistics and readability-style scores. Returns blocks in doc order."""
     blocks: list[_Stats] = []
-    owner: dict[etree._Element, _Stats] = {}
-    in_link: dict[etree._Element, bool] = {}
+    info: dict[etree._Element | None, tuple[_Stats, bool]] = {}
+    block_tags = _SCORED_BLOCK_TAGS
     order = 0
-    for el in root.iter():
+    for el in root.iter(etree.Element):
         tag = el.tag
-        if not isinstance(tag, str):
-            continue
-        parent = el.getparent()
-        pst = owner.get(parent) if parent is not None else None
-        plink = in_link.get(parent, False) if parent is not None else False
-        if tag in rules.BLOCK_TAGS and tag != "br" and tag != "hr":
+        pi = info.get(el.getparent())
+        if pi is None:
+            pst, plink = None, False
+        else:
+            pst, plink = pi
+        if tag in block_tags:
             excluded = (pst.excluded if pst is not None else False) or (
                 use_exclusions and _is_boilerplate(el, tag)
             )
@@ -94,18 +95,16 @@ def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_
                 st = _Stats(el, tag, None, False, order)
                 order += 1
                 blocks.append(st)
-        owner[el] = st
         link = plink or tag == "a"
-        in_link[el] = link
+        info[el] = (st, link)
         t = el.text
         if t:
             n = _nonspace_len(t)
             if n:
+                st.text += n
                 if link:
                     st.link += n
-                    st.text += n
                 else:
-                    st.text += n
                     st.punct += _punct(t)
                     if ":" in t:
                         st.stamps += len(_STAMP_RE.findall(t))
@@ -113,11 +112,10 @@ def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_
         if t and pst is not None:
             n = _nonspace_len(t)
             if n:
+                pst.text += n
                 if plink:
                     pst.link += n
-                    pst.text += n
                 else:
-                    pst.text += n
                     pst.punct += _punct(t)
                     if ":" in t:
                         pst.stamps += len(_STAMP_RE.findall(t))

@@ -144,6 +144,7 @@ def find_title(lines: list[cleaning.Line], head: Head, body_start: int | None = 
             for t in title_candidates_from_head(head)]
     segs = [x for x in segs if len(x) >= 2]
     full = norm(head.title)
+    min_seg = min((len(sg) for sg in segs), default=0)
     best: tuple[int, int, int, int] | None = None  # (quality, bonus, len, -idx)
     for i, ln in enumerate(lines):
         t = ln.text
@@ -156,7 +157,8 @@ def find_title(lines: list[cleaning.Line], head: Head, body_start: int | None = 
         quality = 0
         if n in segs:
             quality = 4
-        elif any(len(n) >= 4 and n in r and len(n) >= 0.6 * len(sg) for r in refs for sg in segs):
+        elif (len(n) >= 4 and segs and len(n) >= 0.6 * min_seg
+              and any(n in r for r in refs)):
             quality = 3
         elif bonus >= 2 and any(len(sg) >= 6 and n.startswith(sg) and len(n) <= 2.5 * len(sg)
                                 for sg in segs):
