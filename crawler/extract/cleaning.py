@@ -114,49 +114,48 @@ def lines_of(root: etree._Element, *, keep_owner: bool = False) -> list[Line]:
     link_chars = 0
     link_depth = 0
     owners: list[etree._Element] = []
+    block_tags = rules.BLOCK_TAGS
 
     def flush() -> None:
-        nonlocal buf, link_chars
-        if buf:
-            raw = "".join(buf)
-            t = "" if raw.isspace() else collapse_ws_keep_gaps(raw)
-            if t:
-                out.append(Line(t, link_chars, owners[-1] if (keep_owner and owners) else None))
-        buf = []
-        link_chars = 0
+        raw = "".join(buf)
+        buf.clear()
+        if raw.isspace():
+            return
+        t = collapse_ws_keep_gaps(raw)
+        if t:
+            out.append(Line(t, link_chars, owners[-1] if (keep_owner and owners) else None))
 
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag
-        if not isinstance(tag, str):
-            if event == "end" and el.tail:
-                buf.append(el.tail)
-                if link_depth:
-                    link_chars += len(el.tail.strip())
-            continue
         if event == "start":
-            if tag in rules.BLOCK_TAGS:
-                flush()
+            if tag in block_tags:
+                if buf:
+                    flush()
+                    link_chars = 0
                 owners.append(el)
-            if tag == "a":
+            elif tag == "a":
                 link_depth += 1
-            if el.text:
-                buf.append(el.text)
+            t = el.text
+            if t and isinstance(tag, str):
+                buf.append(t)
                 if link_depth:
-                    link_chars += len(el.text.strip())
-        else:
-            if tag == "a":
-                link_depth = max(0, link_depth - 1)
-            if tag in rules.BLOCK_TAGS:
+                    link_chars += len(t.strip())
+            continue
+        if tag in block_tags:
+            if buf:
                 flush()
-                if owners:
-                    owners.pop()
-            elif tag in ("td", "th"):
-                buf.append(" ")
-            if el.tail and el is not root:
-                buf.append(el.tail)
-                if link_depth:
-                    link_chars += len(el.tail.strip())
-    flush()
+                link_chars = 0
+            if owners:
+                owners.pop()
+        elif tag == "a":
+            link_depth = max(0, link_depth - 1)
+        t = el.tail
+        if t and el is not root:
+            buf.append(t)
+            if link_depth:
+                link_chars += len(t.strip())
+    if buf:
+        flush()
     return out
 
 

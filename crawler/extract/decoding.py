@@ -54,24 +54,26 @@ def _sniff_meta(data: bytes) -> str | None:
     return None
 
 
-def _errors(data: bytes, codec: str) -> int:
-    """Number of undecodable spots, tolerating one truncated character at the very end."""
+def _try(data: bytes, codec: str) -> tuple[int, str | None]:
+    """(number of undecodable spots, the text when clean), tolerating one truncated
+    character at the very end."""
     try:
-        data.decode(codec)
-        return 0
+        return 0, data.decode(codec)
     except UnicodeDecodeError as exc:
         if exc.start >= len(data) - 4 and exc.reason.startswith("unexpected end"):
-            return 0
+            return 0, None
     except LookupError:
-        return 1 << 30
-    return data.decode(codec, "replace").count("\ufffd")
+        return 1 << 30, None
+    return data.decode(codec, "replace").count("\ufffd"), None
 
 
 def _has_multibyte_utf8(data: bytes) -> bool:
-    return any(b >= 0x80 for b in data[:200000])
+    return not data[:200000].isascii()
 
 
-def _decode(data: bytes, codec: str) -> str:
+def _decode(data: bytes, codec: str, text: str | None = None) -> str:
+    if text is not None:
+        return text
     try:
         return data.decode(codec)
     except UnicodeDecodeError:
@@ -99,26 +101,28 @@ def _decode_html(data: bytes, http_encoding: str | None) -> tuple[str, str]:
         if cs and cs not in candidates:
             candidates.append(cs)
 
-    if not any(b >= 0x80 for b in data):
+    if data.isascii():
         # Pure ASCII: any ASCII-compatible declaration gives the same text.
         codec = next((c for c in candidates if c not in ("utf-16-le", "utf-16-be")), "utf-8")
         return data.decode("ascii", "replace"), codec
 
     # Valid UTF-8 with multi-byte sequences is practically never a GBK or Big5 page:
     # prefer it over a declaration that is a legacy charset.
-    if _errors(data, "utf-8") == 0 and _has_multibyte_utf8(data):
+    errs, text = _try(data, "utf-8")
+    if errs == 0 and _has_multibyte_utf8(data):
         if not candidates or candidates[0] != "utf-8":
-            return _decode(data, "utf-8"), "utf-8"
+            return _decode(data, "utf-8", text), "utf-8"
 
     strong = [c for c in candidates if c not in rules.SINGLE_BYTE_CHARSETS]
     weak = [c for c in candidates if c in rules.SINGLE_BYTE_CHARSETS]
     order = strong + [c for c in rules.DETECTION_ORDER if c not in strong] + weak
     tried: list[tuple[int, int, str]] = []
+    utf8 = (errs, text)
     for rank, codec in enumerate(order):
-        errs = _errors(data, codec)
+        errs, text = utf8 if codec == "utf-8" else _try(data, codec)
         # A handful of stray bytes in a large page is normal for legacy CMSs.
         if errs <= len(data) // 20000:
-            return _decode(data, codec), codec
+            return _decode(data, codec, text), codec
         tried.append((errs, rank, codec))
     tried.sort()
     codec = tried[0][2] if tried else "utf-8"

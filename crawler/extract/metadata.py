@@ -332,10 +332,13 @@ def year_hint(url: str | None, lines: Iterable[str]) -> int | None:
     return None
 
 
+_DIGIT_RE = re.compile(r"[0-9]")
+
+
 def _line_dates(texts: Iterable[str], year: int | None, *, labelled_only: bool = False
                 ) -> DateValue | None:
     for t in texts:
-        if len(t) > 200 or rules.BAD_DATE_CONTEXT_RE.search(t):
+        if len(t) > 200 or not _DIGIT_RE.search(t) or rules.BAD_DATE_CONTEXT_RE.search(t):
             continue
         if labelled_only and not rules.DATE_LABEL_RE.search(t):
             continue
