@@ -350,11 +350,15 @@ class Archive:
         marks = ",".join("?" * len(hashes))
         candidates = conn.execute(
             f"select f.url, count(*) as n from fingerprints f where f.hash in ({marks})"
-            " and f.url != ? group by f.url order by n desc limit 20",
-            [*hashes, url],
+            " and f.url != ? group by f.url having n >= ? order by n desc limit 10",
+            [*hashes, url, dedupe.MIN_SHARED],
         ).fetchall()
         best: tuple[str, str] | None = None  # (archived_at, root url)
         for other, _ in candidates:
+            theirs = [r[0] for r in conn.execute(
+                "select hash from fingerprints where url = ?", [other])]  # fmt: skip
+            if dedupe.estimate(hashes, theirs) < dedupe.ESTIMATE_FLOOR:
+                continue  # cheap rejection before shingling the other body
             row = conn.execute(
                 "select body, archived_at, duplicate_of from articles where url = ?", [other]
             ).fetchone()

@@ -26,6 +26,11 @@ SKETCH_SIZE = 16
 JACCARD_THRESHOLD = 0.5
 #: Bodies shorter than this (normalised characters) are never linked: too little text.
 MIN_CHARS = 60
+#: Candidates must share this many sketch hashes (for Jaccard 0.5 the expected number
+#: is about 8 of 16; fewer than 2 happens with probability under 0.1%).
+MIN_SHARED = 2
+#: Candidates whose sketch estimate is below this are not checked on full shingles.
+ESTIMATE_FLOOR = 0.25
 
 
 def normalise(text: str) -> str:
@@ -47,6 +52,15 @@ def shingles(text: str) -> set[int]:
 def sketch(shingle_set: set[int]) -> list[int]:
     """The bottom-k sketch: the :data:`SKETCH_SIZE` smallest hashes."""
     return heapq.nsmallest(SKETCH_SIZE, shingle_set)
+
+
+def estimate(sketch_a: list[int], sketch_b: list[int]) -> float:
+    """Bottom-k estimate of the Jaccard similarity of two sets from their sketches."""
+    union = heapq.nsmallest(SKETCH_SIZE, set(sketch_a) | set(sketch_b))
+    if not union:
+        return 0.0
+    both = set(sketch_a) & set(sketch_b)
+    return sum(1 for h in union if h in both) / len(union)
 
 
 def jaccard(a: set[int], b: set[int]) -> float:
