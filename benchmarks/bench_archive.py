@@ -14,7 +14,10 @@ each into a fresh archive file:
 * ``article+page``: with the raw response attached, as the portal spider sends it (when
   ``crawler.items.RawPage`` exists);
 * ``article, synchronous=NORMAL``: the first variant with ``PRAGMA synchronous=NORMAL``
-  set on the archive's connection, to show what the per-commit fsync costs.
+  set on the archive's connection, to show what the per-commit fsync costs;
+* ``article, no duplicate check``: the first variant with ``Archive._link_duplicate``
+  (the syndicated-copy check) replaced by a no-op, to show what it costs. Diagnostic
+  only: the archive this writes has no fingerprints.
 
 Bytes per article come from SQLite's ``dbstat`` table after a WAL checkpoint: the file,
 and per object (the ``articles`` rows, its indexes, the full-text index, stored pages,
@@ -116,12 +119,14 @@ def sizes(path: Path) -> dict:
 
 
 def run_variant(label: str, path: Path, n: int, seed: int, with_page: bool,
-                sync_normal: bool) -> dict:  # fmt: skip
+                sync_normal: bool, no_dedupe: bool = False) -> dict:  # fmt: skip
     from crawler.archive import Archive
 
     for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         p.unlink(missing_ok=True)
     archive = Archive(path)
+    if no_dedupe:  # diagnostic only: what the syndicated-copy check costs per insert
+        archive._link_duplicate = lambda url, body: None  # type: ignore[method-assign]
     if sync_normal:
         archive.db.conn.execute("pragma synchronous = NORMAL")
     crawl_id = archive.start_crawl(["bench-xf", "bench-zl"])
@@ -140,12 +145,16 @@ def run_variant(label: str, path: Path, n: int, seed: int, with_page: bool,
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
     archive.close()
     sz = sizes(path)
+    tenth = max(1, len(lat) // 10)
+    first_ms = 1000 * statistics.median(lat[:tenth])
+    last_ms = 1000 * statistics.median(lat[-tenth:])
     lat.sort()
     res = {
         "variant": label, "articles": n, "raw_page_attached": has_page,
         "seconds": round(timed, 2), "articles_per_s": round(n / timed, 1) if timed else 0.0,
         "median_ms": round(1000 * statistics.median(lat), 2),
         "p99_ms": round(1000 * lat[min(len(lat) - 1, int(0.99 * len(lat)))], 2),
+        "first_tenth_median_ms": round(first_ms, 2), "last_tenth_median_ms": round(last_ms, 2),
         "outcomes": outcomes, "file_bytes_per_article": round(sz["file_bytes"] / n),
         "bytes_per_article": {g: round(b / n) for g, b in sorted(sz["groups"].items())},
         "tables": sz["tables"], "fts_tables": sz["fts_tables"], "rows": sz["rows"],
@@ -171,8 +180,10 @@ def report_md(res: dict) -> str:
         f"Tables in the archive: {', '.join(vs[0]['tables'])}.",
         "",
         common.md_table(
-            ["variant", "articles", "articles/s", "median ms", "p99 ms", "file bytes/article"],
+            ["variant", "articles", "articles/s", "median ms", "p99 ms",
+             "median ms, first 10%", "median ms, last 10%", "file bytes/article"],
             [[v["variant"], v["articles"], v["articles_per_s"], v["median_ms"], v["p99_ms"],
+              v["first_tenth_median_ms"], v["last_tenth_median_ms"],
               v["file_bytes_per_article"]] for v in vs],
         ),  # fmt: skip
         "",
@@ -200,13 +211,18 @@ def main(argv: list[str] | None = None) -> int:
     res: dict = {"machine": common.machine(), "variants": [],
                  "command": f".venv/bin/python benchmarks/bench_archive.py --articles "
                             f"{args.articles}"}  # fmt: skip
-    plan = [("article", False, False)]
+    from crawler.archive import Archive
+
+    plan = [("article", False, False, False)]
     if hasattr(items, "RawPage"):
-        plan.append(("article+page", True, False))
-    plan.append(("article, synchronous=NORMAL", False, True))
-    for i, (label, with_page, sync) in enumerate(plan):
+        plan.append(("article+page", True, False, False))
+    plan.append(("article, synchronous=NORMAL", False, True, False))
+    if hasattr(Archive, "_link_duplicate"):
+        plan.append(("article, no duplicate check (diagnostic)", False, False, True))
+    for i, (label, with_page, sync, no_dedupe) in enumerate(plan):
         res["variants"].append(
-            run_variant(label, work / f"archive-{i}.db", args.articles, args.seed, with_page, sync)
+            run_variant(label, work / f"archive-{i}.db", args.articles, args.seed, with_page,
+                        sync, no_dedupe)  # fmt: skip
         )
     md = report_md(res)
     print(md)
