@@ -117,7 +117,10 @@ def _extract(
         published_at=metadata.find_date(head, header_t, zone_t, page_t, page_url),
         source=metadata.find_source(short_t),
         author=metadata.find_author(short_t, pars, after_title=after_title,
-                                    byline_lines=byline_t),
+                                    byline_lines=byline_t, header=header_t,
+                                    header_bylines=[ln.text for ln in header
+                                                    if len(ln.text) < 60 and ln.link_ratio < 0.5],
+                                    title=title),
         editor=metadata.find_editor(short_t),
         body=body,
     )

@@ -198,8 +198,7 @@ def _text_stats(s: str) -> tuple[int, int, int]:
 
 
 def _is_boilerplate_attr(words: str) -> bool:
-    return bool(words) and bool(rules.BOILERPLATE_ATTR_RE.search(words)) and not (
-        rules.CONTENT_ATTR_RE.search(words))
+    return rules.is_boilerplate_attr(words)
 
 
 def _el_words(el: etree._Element) -> str:
@@ -478,9 +477,7 @@ def _strip(fragment: str) -> BeautifulSoup:
                 tag.unwrap()
             continue
         words = _attr_words(tag)
-        if words and rules.BOILERPLATE_ATTR_RE.search(words) and not rules.CONTENT_ATTR_RE.search(
-            words
-        ):
+        if rules.is_boilerplate_attr(words):
             if n < 0.5 * total or link_n > 0.5 * n:
                 tag.decompose()
                 continue

@@ -34,9 +34,7 @@ def _is_boilerplate(el: etree._Element, tag: str) -> bool:
     words = _attr_words(el)
     if not words:
         return False
-    return bool(rules.BOILERPLATE_ATTR_RE.search(words)) and not rules.CONTENT_ATTR_RE.search(
-        words
-    )
+    return rules.is_boilerplate_attr(words)
 
 
 class _Stats:
@@ -171,7 +169,7 @@ def _final(st: _Stats) -> float:
     if words:
         if rules.POSITIVE_ATTR_RE.search(words):
             score += min(25.0, score * 0.5)
-        if rules.NEGATIVE_ATTR_RE.search(words) and not rules.CONTENT_ATTR_RE.search(words):
+        if rules.is_boilerplate_attr(words):
             score -= 25
     return score
 
@@ -269,7 +267,7 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
             continue
         if rules.BOILERPLATE_LINE_RE.match(t):
             continue
-        if ntitle and len(out) < 6 and _norm(t) == ntitle:
+        if ntitle and len(out) < 6 and len(t) <= 2 * len(ntitle) + 40 and _norm(t) == ntitle:
             # Section names and breadcrumbs above the headline are not the article.
             if all(len(x) < 30 and _punct(x) == 0 for x in out):
                 out.clear()

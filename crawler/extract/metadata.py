@@ -515,29 +515,130 @@ def _byline_line_names(text: str, m: re.Match[str]) -> list[str]:
     return names
 
 
-def find_author(short_lines: list[str], paragraphs: list[str], *,
-                after_title: list[str] | None = None,
-                byline_lines: list[str] | None = None) -> str | None:
-    # 1. An explicit label with a colon or slash: 作者：… / 文/… / 记者：…
-    for t in short_lines:
+_ALIAS_RE = re.compile(r"^\s*[(（]\s*([A-Za-z][A-Za-z .'\-]{1,40}?)\s*[)）]")
+_LABEL_ONLY_RE = re.compile(r"^\s*(作\s*者|发文机关|发文单位)\s*[:：]\s*$")
+_HEADLINE_END = ("。", "，", "；", "：", ":", "！", "？", ".", ",", "!", "?")
+
+
+def _labelled_author(lines: list[str]) -> str | None:
+    """作者：… / 文/… / 记者：… / 发文机关：…, the value on the same line or the next one."""
+    for i, t in enumerate(lines):
         if len(t) > 100:
             continue
+        m = _LABEL_ONLY_RE.match(t)
+        if m and i + 1 < len(lines):
+            nxt = lines[i + 1].strip()
+            if m.group(1).startswith("作"):
+                names = split_names(nxt) if len(nxt) <= 30 else []
+                if names and len(names) == len(rules.NAME_SPLIT_RE.split(nxt)):
+                    return "、".join(names)
+            elif 2 <= len(nxt) <= 30 and re.fullmatch(r"[\u4e00-\u9fff（）()、]+", nxt):
+                return nxt
+            continue
+        m = rules.ISSUER_LABEL_RE.match(t)
+        if m:
+            v = _value_after(t, m.end())
+            if 2 <= len(v) <= 30 and re.fullmatch(r"[\u4e00-\u9fff（）()、]+", v):
+                return v
         for m in rules.AUTHOR_LABEL_RE.finditer(t):
             if not re.search(r"[:：/／|｜]", m.group(0)):
                 continue
             if not rules.BYLINE_PREFIX_RE.search(t[: m.start()]) or t[m.end():m.end() + 1] in "“\"":
                 continue
             names = _names_after(t, m.end())
+            if len(names) == 1:
+                # 作者：周思博 (Joel Spolsky): the original-language name belongs to it.
+                rest = t[m.end():].lstrip(" :：")
+                k = rest.find(names[0])
+                a = _ALIAS_RE.match(rest[k + len(names[0]):]) if k >= 0 else None
+                if a:
+                    return f"{names[0]} ({a.group(1).strip()})"
             if names:
                 return "、".join(names)
-    # 2. A byline line: 本报记者 王燕平 方云凤 / 新京报记者 彭冲 山东冠县报道
-    for t in byline_lines if byline_lines is not None else short_lines:
-        for m in rules.AUTHOR_LABEL_RE.finditer(t):
-            if re.search(r"[:：/／|｜]", m.group(0)):
+            if m.group(0).lstrip().startswith("作"):
+                # A forum/blog handle after 作者：, e.g. "放飞&心情".
+                tok = t[m.end():].strip(" :：").split(" ")[0].strip(_STRIP_CHARS)
+                if (rules.HANDLE_RE.match(tok) and tok.lower() not in rules.NOT_NAMES
+                        and not rules.NOT_NAME_PART_RE.search(tok)
+                        and not rules.OUTLET_SUFFIX_RE.search(tok)
+                        and not re.fullmatch(r"[\d.\-]+", tok)):
+                    return tok
+    return None
+
+
+def _byline_author(lines: list[str]) -> str | None:
+    """A byline line: 本报记者 王燕平 方云凤 / 新京报记者 彭冲 山东冠县报道, with the byline
+    lines stacked under it (本报实习生 刘国栋 / 本报记者 王燕平)."""
+    for i, t in enumerate(lines):
+        names = _line_byline_names(t)
+        if not names:
+            continue
+        for nxt in lines[i + 1: i + 3]:
+            more = _line_byline_names(nxt)
+            if not more:
+                break
+            names += [n for n in more if n not in names]
+        return "、".join(names)
+    return None
+
+
+def _line_byline_names(t: str) -> list[str]:
+    for m in rules.AUTHOR_LABEL_RE.finditer(t):
+        if re.search(r"[:：/／|｜]", m.group(0)):
+            continue
+        names = _byline_line_names(t, m)
+        if names:
+            return names
+    return []
+
+
+def _follow_author(lines: list[str]) -> str | None:
+    """A name next to a "follow" button (content platforms): 魑皇 / 关注."""
+    for i, t in enumerate(lines[:-1]):
+        t = t.strip()
+        if not rules.HANDLE_RE.match(t) or t.lower() in rules.NOT_NAMES:
+            continue
+        nxt = lines[i + 1].strip()
+        if not rules.FOLLOW_RE.match(nxt):
+            if not (len(nxt) < 30 and "粉丝" in nxt and i + 2 < len(lines)
+                    and rules.FOLLOW_RE.match(lines[i + 2].strip())):
                 continue
-            names = _byline_line_names(t, m)
+        if not rules.NOT_NAME_PART_RE.search(t) and not rules.OUTLET_SUFFIX_RE.search(t):
+            return t
+    return None
+
+
+def _citation_author(texts: Iterable[str]) -> str | None:
+    for t in texts:
+        if len(t) > 400:
+            continue
+        m = rules.CITATION_RE.search(t)
+        if m:
+            names = split_names(m.group(1))
             if names:
                 return "、".join(names)
+    return None
+
+
+def find_author(short_lines: list[str], paragraphs: list[str], *,
+                after_title: list[str] | None = None,
+                byline_lines: list[str] | None = None,
+                header: list[str] | None = None,
+                header_bylines: list[str] | None = None,
+                title: str | None = None) -> str | None:
+    # 0. Between the headline and the body, the nearest byline wins.
+    if header:
+        v = _labelled_author(header) or _byline_author(header_bylines or [])
+        if v:
+            return v
+    # 1. An explicit label with a colon or slash: 作者：… / 文/… / 记者：…
+    v = _labelled_author(short_lines) or _citation_author(short_lines + paragraphs)
+    if v:
+        return v
+    # 2. A byline line: 本报记者 王燕平 方云凤 / 新京报记者 彭冲 山东冠县报道
+    v = _byline_author(byline_lines if byline_lines is not None else short_lines)
+    if v:
+        return v
     # 2b. A bracketed name on the dateline: "2004年7月16日08:19 [ 黄宇 ]".
     for t in after_title or []:
         if len(t) > 120 or not rules.DATE_PATTERNS[0].search(t):
@@ -553,6 +654,16 @@ def find_author(short_lines: list[str], paragraphs: list[str], *,
         names = byline_names(t[:200])
         if names:
             return "、".join(names)
+    if len(paragraphs) >= 3:
+        # 犬儒病(上) / 胡平 / ——当代中国的精神危机: a name line under the headline.
+        p0, p1 = paragraphs[0].strip(), paragraphs[1].strip()
+        if (len(p0) <= 40 and not re.search(r"[，。；！？,;!?]", p0)
+                and not p0.endswith(_HEADLINE_END)
+                and re.fullmatch(r"[\u4e00-\u9fff·]{2,3}(?:[ 、]+[\u4e00-\u9fff·]{2,3}){0,3}", p1)
+                and p1 not in p0 and (not title or p1 not in title)):
+            names = split_names(p1)
+            if names and len(names) == len(rules.NAME_SPLIT_RE.split(p1)):
+                return "、".join(names)
     for t in reversed(paragraphs[-3:]):
         m = rules.BYLINE_END_RE.search(t[-60:])
         if m:
@@ -572,8 +683,16 @@ def find_author(short_lines: list[str], paragraphs: list[str], *,
             names = split_names(m.group(1))
             if names:
                 return "、".join(names)
+    v = _follow_author(short_lines)
+    if v:
+        return v
     # 5. A forum or blog post signature.
     for t in byline_lines or []:
+        m = rules.POSTED_IN_RE.match(t)
+        if m and len(t) < 80:
+            name = m.group(1).strip(_STRIP_CHARS)
+            if name.lower() not in rules.NOT_NAMES and not rules.NOT_NAME_PART_RE.search(name):
+                return name
         if not re.search(r"(?:19|20)\d{2}\s*[-/.年]", t):
             continue
         for pat in rules.POSTER_RES:

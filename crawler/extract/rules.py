@@ -91,6 +91,20 @@ BOILERPLATE_ATTR_RE = re.compile(
     r")(?=$|[\s_\-\d])",
 )
 
+#: class/id words of comment threads: boilerplate even next to a content word
+#: ("user-post-box comment-box", "comment-content").
+COMMENT_ATTR_RE = re.compile(
+    r"(?:^|[\s_\-])(?:comments?|cmt|reply|replies|pinglun|discuss\w*)(?=$|[\s_\-\d])"
+)
+
+
+def is_boilerplate_attr(words: str) -> bool:
+    """class/id words (lower case) of a boilerplate container."""
+    if not words or not BOILERPLATE_ATTR_RE.search(words):
+        return False
+    return not CONTENT_ATTR_RE.search(words) or bool(COMMENT_ATTR_RE.search(words))
+
+
 #: class/id words that protect a container from BOILERPLATE_ATTR_RE.
 CONTENT_ATTR_RE = re.compile(
     r"article|content|main|body|text|post|entry|story|detail|news|zhengwen|cont|txt|"
@@ -247,7 +261,23 @@ NOT_NAMES = frozenset({
     "原创", "转载", "全文完", "完", "图", "视频", "评论员", "执笔", "专稿", "独家", "资料图",
     "资料", "图文", "本文", "文章", "点击", "阅读", "原文", "标题", "正文", "全文", "出自",
     "发表", "发布", "收藏", "打印", "关闭", "字号", "大", "中", "小",
+    "编者按", "按语", "摘要", "导读", "前言", "引言", "序言", "提要", "目录", "关注", "粉丝",
 })
+#: A forum or blog handle after an explicit 作者/楼主 label: letters, digits, CJK and a few
+#: joining symbols ("放飞&心情", "sky_2005").
+HANDLE_RE = re.compile(r"^[\w\u4e00-\u9fff][\w\u4e00-\u9fff&.·\-]{1,19}$")
+#: Academic citation credits: 文章引用：赵培. 淘宝网物流配送…[J]. / 引用本文：张三, 李四. …
+CITATION_RE = re.compile(
+    r"(?:文章引用|引用本文|本文引用格式|引用格式|引文格式|参考引用|Cite\s+this(?:\s+article)?)"
+    r"\s*[:：]\s*([^.．。\[\]]{2,60}?)\s*[.．]\s*[^\s].{2,200}?\[[JMCDNRSPZ](?:/OL)?\]",
+    re.IGNORECASE,
+)
+#: Labels whose value is the issuing body of a government document (an organisation).
+ISSUER_LABEL_RE = re.compile(r"^\s*(?:发文机关|发文单位)\s*[:：]\s*")
+#: A "follow" button next to an author's name on content platforms.
+FOLLOW_RE = re.compile(r"^[+＋]?\s*(?:关注|加关注|关注TA|关注他|关注她|Follow)$", re.IGNORECASE)
+#: Blog post signatures without a date: "史蒂文的家 發表在 痞客邦 留言(4)".
+POSTED_IN_RE = re.compile(r"^([^\s:：\[【(（]{2,20})\s+(?:发表在|發表在|posted\s+in)\s+\S", re.I)
 #: Words inside a token that make it UI text, not a name.
 NOT_NAME_PART_RE = re.compile(
     r"点击|收藏|本文|此处|查看|评论|回复|阅读|登录|注册|打印|关闭|分享|推荐"
