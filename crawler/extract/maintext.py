@@ -217,6 +217,8 @@ _META_LINE_RE = re.compile(
     r"编\s*审|编\s*辑|摄\s*影|发布时间|发表时间|更新时间|时间|日期|点击|浏览)\s*[:：]"
     r")",
 )
+#: A bare date closing an official document or letter: 2022年1月27日.
+_CLOSING_DATE_RE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 _DATELINE_RE = re.compile(
     r"^\D{0,20}(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}"
     r"(?:[:：]\d{2})?)?"
@@ -274,7 +276,7 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
                 seen.clear()
                 seen_text = 0
             continue
-        if _is_meta_line(t):
+        if _is_meta_line(t) and not (seen_text >= 100 and _CLOSING_DATE_RE.match(t)):
             continue
         nt = _nonspace_len(t)
         if ln.link_chars and ln.link_chars >= 0.7 * nt and nt < 80 and _punct(t) < 2:
@@ -285,6 +287,11 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
             seen.add(t)
         out.append(t)
         seen_text += nt
+    # A document's closing signature (落款): the signer's line and a bare date.
+    if out and _CLOSING_DATE_RE.match(out[-1]):
+        if len(out) >= 2 and _punct(out[-2]) == 0 and len(out[-2]) <= 30:
+            return out
+        out.pop()
     # Trailing short non-prose lines (e.g. leftover labels) after the last paragraph.
     while out and len(out[-1]) < 12 and _punct(out[-1]) == 0 and not out[-1].endswith(
         ("。", "！", "？", "”", ".", "!", "?")
