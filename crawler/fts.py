@@ -32,6 +32,7 @@ import ctypes
 import logging
 import re
 import sqlite3
+import sys
 import threading
 import unicodedata
 from datetime import date, timedelta
@@ -112,9 +113,10 @@ def fold(text: str) -> str:
     t = text.translate(_FOLD_TABLE or _fold_table())
     if t.isascii():
         return t
+    astral = _ASTRAL_RE.search(t)  # not in the table: e.g. U+2F8xx, which NFKC maps to BMP
     t = unicodedata.normalize("NFKC", t)
     t = unicodedata.normalize("NFKC", t.casefold())
-    if _ASTRAL_RE.search(t):
+    if astral:
         t = t.translate(_T2S)
     return t
 
@@ -276,8 +278,12 @@ class _Lib:
     def __init__(self) -> None:
         import _sqlite3
 
+        # Only the library the _sqlite3 module itself uses: looked up through the module
+        # (dlsym searches its dependencies), or on Windows the already loaded sqlite3.dll.
+        # Another copy of SQLite would not know this connection's handle.
         lib = None
-        for candidate in (_sqlite3.__file__, "libsqlite3.so.0", "libsqlite3.dylib", "sqlite3"):
+        candidates = [_sqlite3.__file__] + (["sqlite3"] if sys.platform == "win32" else [])
+        for candidate in candidates:
             try:
                 lib = ctypes.CDLL(candidate)
                 lib.sqlite3_libversion  # noqa: B018 - the probe

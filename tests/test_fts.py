@@ -77,6 +77,10 @@ def test_normalize_folds_width_case_and_traditional() -> None:
     assert fts.normalize("、。！") == ""
     # characters OpenCC keeps in some words are not folded
     assert fts.fold("乾隆") == "乾隆"
+    # compatibility ideographs, also outside the BMP, fold like what they stand for
+    for cp in [*range(0xF900, 0xFB00), *range(0x2F800, 0x2FA20)]:
+        folded = fts.fold(chr(cp))
+        assert fts.fold(folded) == folded, hex(cp)
 
 
 @settings(max_examples=300, deadline=None)
