@@ -76,9 +76,10 @@ def _extract(
 
     body_el = root.find("body")
     page_root = body_el if body_el is not None else root
-    lines = cleaning.lines_of(page_root, keep_owner=True)
+    # One walk over the page: its lines (for metadata) and its blocks (for the main text).
+    lines, blocks = maintext.walk(root, page_root)
 
-    nodes = maintext.select_nodes(root)
+    nodes = maintext.select_nodes(root, blocks)
 
     # Where the article sits among the page's lines.
     inside: set[etree._Element] = set()

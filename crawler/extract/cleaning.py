@@ -82,10 +82,16 @@ def collapse_ws(text: str) -> str:
     return _WS_RE.sub(" ", text).strip()
 
 
+#: Every character _WS_RE collapses (all of them disappear at the ends of a line).
+_WS_CHARS = " \t\r\n\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
+
+
 def collapse_ws_keep_gaps(text: str) -> str:
     """Collapse whitespace, keeping wide gaps (field separators) as two spaces."""
-    if not _ODD_WS_RE.search(text):
-        return text.strip(" ")
+    inner = text.strip(_WS_CHARS)
+    if not _ODD_WS_RE.search(inner):
+        # Only single spaces inside (the usual case: source indentation around the text).
+        return inner
     text = _WIDE_RE.sub("\x00", _NL_RE.sub(" ", text))
     return _WS_RE.sub(" ", text).replace("\x00", "  ").replace("   ", "  ").strip()
 
@@ -232,18 +238,20 @@ def skeleton(nodes: list[etree._Element]) -> str:
         c = deepcopy(n)
         c.tail = None
         wrap.append(c)
-    els = [e for e in wrap.iter() if isinstance(e.tag, str)]
+    els = list(wrap.iter(etree.Element))
     for e in list(wrap.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity)):
         _drop(e)
     # Bottom-up: [text, link text, links, has block below, has <br> below]
     stats: dict[etree._Element, list] = {}
     block_tags = rules.BLOCK_TAGS
+    get_stats = stats.get
     for el in reversed(els):
-        t = _nonspace(el.text) if el.text else 0
+        tx = el.text
+        t = len("".join(tx.split())) if tx else 0
         link = nl = 0
         blk = brk = False
         for ch in el:
-            cs = stats.get(ch)
+            cs = get_stats(ch)
             if cs is not None:
                 t += cs[0]
                 link += cs[1]
@@ -257,7 +265,7 @@ def skeleton(nodes: list[etree._Element]) -> str:
                     brk = True
             tail = ch.tail
             if tail:
-                t += _nonspace(tail)
+                t += len("".join(tail.split()))
         if el.tag == "a":
             link = t
             nl += 1
@@ -265,6 +273,8 @@ def skeleton(nodes: list[etree._Element]) -> str:
     total = stats[wrap][0] or 1
     dead: set[etree._Element] = set()
     unwrap: list[etree._Element] = []
+    strip_tags = _STRIP_TAGS
+    list_tags = _LIST_TAGS
     for el in els[1:]:
         parent = el.getparent()
         if parent in dead:
@@ -274,10 +284,12 @@ def skeleton(nodes: list[etree._Element]) -> str:
         if tag == _UNWRAP:
             continue
         n, link, nl, blk, brk = stats[el]
-        words = _el_words(el)
-        bp = _is_boilerplate_attr(words)
-        if tag in _STRIP_TAGS or (
-            tag in _LIST_TAGS and n < 0.5 * total and (
+        cls = el.get("class")
+        ident = el.get("id")
+        bp = (cls is not None or ident is not None) and _is_boilerplate_attr(
+            f"{cls or ''} {ident or ''}".lower().strip())
+        if tag in strip_tags or (
+            tag in list_tags and n < 0.5 * total and (
                 (nl >= 3 and link >= 0.8 * n) or (bp and link > 0.5 * n))
         ):
             dead.add(el)
@@ -303,7 +315,8 @@ def skeleton(nodes: list[etree._Element]) -> str:
                                 for c in cells):
                 continue
             el.set(ROW_MARK, "1")
-            if bp or any(_el_words(c) for c in cells) or (nl >= 3 and link > 0.6 * n) or (
+            if bp or any(c.get("class") or c.get("id") for c in cells) or (
+                    nl >= 3 and link > 0.6 * n) or (
                     n < 200 and rules.COMMENT_BOX_TEXT_RE.search("".join(el.itertext()))):
                 continue
             el.text = LINE_MARK + (el.text or "")

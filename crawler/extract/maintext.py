@@ -26,27 +26,39 @@ def _attr_words(el: etree._Element) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower().strip()
 
 
+_BP_CACHE: dict[tuple[str | None, str | None], bool] = {}
+
+
 def _is_boilerplate(el: etree._Element, tag: str) -> bool:
     if tag in ("nav", "aside", "footer"):
         return True
     if tag == "form" and el.get(cleaning.LOGIN_MARK):
         return True
-    words = _attr_words(el)
-    if not words:
+    cls = el.get("class")
+    ident = el.get("id")
+    if not cls and not ident:
         return False
-    return rules.is_boilerplate_attr(words)
+    key = (cls, ident)
+    v = _BP_CACHE.get(key)
+    if v is None:
+        if len(_BP_CACHE) > 4096:
+            _BP_CACHE.clear()
+        v = _BP_CACHE[key] = rules.is_boilerplate_attr(
+            f"{cls or ''} {ident or ''}".lower().strip())
+    return v
 
 
 class _Stats:
     __slots__ = ("text", "link", "punct", "score", "total_text", "total_link", "parent", "el",
-                 "tag", "excluded", "order", "stamps", "total_stamps")
+                 "tag", "excluded", "order", "stamps", "total_stamps", "bp", "disclaimer")
 
-    def __init__(self, el: etree._Element, tag: str, parent: _Stats | None, excluded: bool,
+    def __init__(self, el: etree._Element, tag: str, parent: _Stats | None, bp: bool,
                  order: int):
         self.el = el
         self.tag = tag
         self.parent = parent
-        self.excluded = excluded
+        self.bp = bp  # its own class/id/tag marks it as boilerplate
+        self.excluded = bp
         self.order = order
         self.text = 0
         self.link = 0
@@ -56,6 +68,7 @@ class _Stats:
         self.total_link = 0
         self.stamps = 0
         self.total_stamps = 0
+        self.disclaimer: bool | None = None
 
 
 def _nonspace_len(s: str) -> int:
@@ -67,56 +80,140 @@ def _punct(s: str) -> int:
             + s.count(", ") + s.count(". "))
 
 
-def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_Stats]:
-    """Compute per-block statistics and readability-style scores. Returns blocks in doc order."""
+_PUNCT_ANY_RE = re.compile(r"[，。！？；]|[,.] ")
+
+
+def walk(root: etree._Element, page_root: etree._Element | None = None
+         ) -> tuple[list[cleaning.Line], list[_Stats]]:
+    """One pass over the whole page: its lines (under ``page_root``, see
+    :func:`cleaning.lines_of`) and its blocks' raw statistics (see :func:`score_blocks`)."""
     blocks: list[_Stats] = []
-    info: dict[etree._Element | None, tuple[_Stats, bool]] = {}
-    block_tags = _SCORED_BLOCK_TAGS
+    lines: list[cleaning.Line] = []
+    block_tags = rules.BLOCK_TAGS
+    is_bp = _is_boilerplate
+    new_line = cleaning.Line
+    collapse = cleaning.collapse_ws_keep_gaps
+    stamp_findall = _STAMP_RE.findall
+    has_punct = _PUNCT_ANY_RE.search
+    punct = _punct
+    if page_root is None:
+        page_root = root
+    collecting = page_root is root
+    buf: list[str] = []
+    link_chars = 0
+    owners: list[etree._Element] = []
+    stack: list[_Stats | None] = []  # the block stats of each open element
+    link_depth = 0  # open <a> elements
+    pst: _Stats | None = None
     order = 0
-    for el in root.iter(etree.Element):
+    for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag
-        pi = info.get(el.getparent())
-        if pi is None:
-            pst, plink = None, False
-        else:
-            pst, plink = pi
-        if tag in block_tags:
-            excluded = (pst.excluded if pst is not None else False) or (
-                use_exclusions and _is_boilerplate(el, tag)
-            )
-            st = _Stats(el, tag, pst, excluded, order)
-            order += 1
-            blocks.append(st)
-        else:
-            st = pst
+        if event == "start":
+            pst = stack[-1] if stack else None
+            if tag.__class__ is not str:
+                # Entities and the like: no text of their own, not scored; tails are lines.
+                stack.append(pst)
+                continue
+            if el is page_root:
+                collecting = True
+            if tag in block_tags:
+                if tag == "br" or tag == "hr":
+                    st = pst
+                else:
+                    st = _Stats(el, tag, pst, is_bp(el, tag), order)
+                    order += 1
+                    blocks.append(st)
+                if collecting:
+                    if buf:
+                        raw = "".join(buf)
+                        buf.clear()
+                        if not raw.isspace():
+                            t = collapse(raw)
+                            if t:
+                                lines.append(new_line(t, link_chars,
+                                                      owners[-1] if owners else None))
+                        link_chars = 0
+                    owners.append(el)
+            else:
+                if tag == "a":
+                    link_depth += 1
+                st = pst
             if st is None:
                 st = _Stats(el, tag, None, False, order)
                 order += 1
                 blocks.append(st)
-        link = plink or tag == "a"
-        info[el] = (st, link)
-        t = el.text
-        if t:
-            n = _nonspace_len(t)
-            if n:
-                st.text += n
-                if link:
-                    st.link += n
-                else:
-                    st.punct += _punct(t)
-                    if ":" in t:
-                        st.stamps += len(_STAMP_RE.findall(t))
+            stack.append(st)
+            t = el.text
+            if t:
+                n = len("".join(t.split()))
+                if n:
+                    st.text += n
+                    if link_depth:
+                        st.link += n
+                    else:
+                        if has_punct(t):
+                            st.punct += punct(t)
+                        if ":" in t:
+                            st.stamps += len(stamp_findall(t))
+                if collecting:
+                    buf.append(t)
+                    if link_depth:
+                        link_chars += len(t.strip())
+            continue
+        # end
+        stack.pop()
+        pst = stack[-1] if stack else None
         t = el.tail
-        if t and pst is not None:
-            n = _nonspace_len(t)
-            if n:
-                pst.text += n
-                if plink:
-                    pst.link += n
-                else:
-                    pst.punct += _punct(t)
-                    if ":" in t:
-                        pst.stamps += len(_STAMP_RE.findall(t))
+        if tag.__class__ is str:
+            if tag in block_tags:
+                if collecting:
+                    if buf:
+                        raw = "".join(buf)
+                        buf.clear()
+                        if not raw.isspace():
+                            t2 = collapse(raw)
+                            if t2:
+                                lines.append(new_line(t2, link_chars,
+                                                      owners[-1] if owners else None))
+                        link_chars = 0
+                    if owners:
+                        owners.pop()
+            elif tag == "a" and link_depth:
+                link_depth -= 1
+            if t and pst is not None:
+                n = len("".join(t.split()))
+                if n:
+                    pst.text += n
+                    if link_depth:
+                        pst.link += n
+                    else:
+                        if has_punct(t):
+                            pst.punct += punct(t)
+                        if ":" in t:
+                            pst.stamps += len(stamp_findall(t))
+        if el is page_root:
+            collecting = False
+            continue
+        if t and collecting:
+            buf.append(t)
+            if link_depth:
+                link_chars += len(t.strip())
+    if buf:
+        raw = "".join(buf)
+        if not raw.isspace():
+            t = collapse(raw)
+            if t:
+                lines.append(new_line(t, link_chars, owners[-1] if owners else None))
+    return lines, blocks
+
+
+def score(blocks: list[_Stats], *, use_exclusions: bool = True) -> list[_Stats]:
+    """Readability-style scores from the raw statistics of :func:`walk` (in place)."""
+    for st in blocks:
+        p = st.parent
+        st.excluded = (p.excluded if p is not None else False) or (use_exclusions and st.bp)
+        st.score = 0.0
+        st.total_text = st.total_link = st.total_stamps = 0
 
     # Subtree totals (children before parents in reversed document order).
     for st in reversed(blocks):
@@ -125,10 +222,11 @@ def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_
         st.total_text += st.text
         st.total_link += st.link
         st.total_stamps += st.stamps
-        if st.parent is not None and not st.parent.excluded:
-            st.parent.total_text += st.total_text
-            st.parent.total_link += st.total_link
-            st.parent.total_stamps += st.total_stamps
+        p = st.parent
+        if p is not None and not p.excluded:
+            p.total_text += st.total_text
+            p.total_link += st.total_link
+            p.total_stamps += st.total_stamps
 
     # Paragraph scores flow to the block and its ancestors.
     for st in blocks:
@@ -139,21 +237,28 @@ def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_
             continue
         if st.punct == 0 and own < 40:
             continue
-        if own < 600 and rules.DISCLAIMER_RE.search("".join(st.el.itertext())[:1000]):
-            continue
+        if own < 600:
+            if st.disclaimer is None:
+                st.disclaimer = bool(
+                    rules.DISCLAIMER_RE.search("".join(st.el.itertext())[:1000]))
+            if st.disclaimer:
+                continue
         s = 1.0 + st.punct + min(own / 60.0, 5.0)
         node: _Stats | None = st
         level = 0
         while node is not None and level < 4:
-            if level == 0:
-                node.score += s
-            elif level == 1:
+            if level <= 1:
                 node.score += s
             else:
                 node.score += s / (level * 1.5)
             node = node.parent
             level += 1
     return blocks
+
+
+def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_Stats]:
+    """Compute per-block statistics and readability-style scores. Returns blocks in doc order."""
+    return score(walk(root)[1], use_exclusions=use_exclusions)
 
 
 def _final(st: _Stats) -> float:
@@ -174,12 +279,16 @@ def _final(st: _Stats) -> float:
     return score
 
 
-def select_nodes(root: etree._Element) -> list[etree._Element]:
-    """The main-content container (plus strong siblings), in document order."""
-    blocks = score_blocks(root)
+def select_nodes(root: etree._Element, blocks: list[_Stats] | None = None
+                 ) -> list[etree._Element]:
+    """The main-content container (plus strong siblings), in document order. ``blocks``: the
+    page's blocks from :func:`walk` (walked here when not given)."""
+    if blocks is None:
+        blocks = walk(root)[1]
+    score(blocks)
     cands = [st for st in blocks if not st.excluded and st.score > 0]
     if not cands or max(st.total_text - st.total_link for st in cands) < 60:
-        blocks = score_blocks(root, use_exclusions=False)
+        score(blocks, use_exclusions=False)
         cands = [st for st in blocks if st.score > 0]
     if not cands:
         return []

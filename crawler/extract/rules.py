@@ -98,11 +98,21 @@ COMMENT_ATTR_RE = re.compile(
 )
 
 
+_BP_ATTR_CACHE: dict[str, bool] = {}
+
+
 def is_boilerplate_attr(words: str) -> bool:
     """class/id words (lower case) of a boilerplate container."""
-    if not words or not BOILERPLATE_ATTR_RE.search(words):
+    if not words:
         return False
-    return not CONTENT_ATTR_RE.search(words) or bool(COMMENT_ATTR_RE.search(words))
+    v = _BP_ATTR_CACHE.get(words)
+    if v is None:
+        v = bool(BOILERPLATE_ATTR_RE.search(words)) and (
+            not CONTENT_ATTR_RE.search(words) or bool(COMMENT_ATTR_RE.search(words)))
+        if len(_BP_ATTR_CACHE) > 8192:
+            _BP_ATTR_CACHE.clear()
+        _BP_ATTR_CACHE[words] = v
+    return v
 
 
 #: class/id words that protect a container from BOILERPLATE_ATTR_RE.
