@@ -14,6 +14,7 @@ every candidate is then confirmed on the full shingle sets.
 from __future__ import annotations
 
 import heapq
+import re
 import unicodedata
 import zlib
 
@@ -33,20 +34,24 @@ MIN_SHARED = 2
 ESTIMATE_FLOOR = 0.25
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def normalise(text: str) -> str:
     """NFKC, lower case, and only letters and digits (punctuation and spaces dropped)."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    return "".join(ch for ch in text if ch.isalnum())
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
 def shingles(text: str) -> set[int]:
-    """Stable 32-bit hashes of the normalised text's character 4-grams."""
+    """Stable 32-bit hashes (CRC-32) of the normalised text's character 4-grams."""
     norm = normalise(text)
     if len(norm) < MIN_CHARS:
         return set()
-    encoded = [norm[i : i + SHINGLE].encode("utf-8", "surrogatepass")
-               for i in range(len(norm) - SHINGLE + 1)]  # fmt: skip
-    return {zlib.crc32(s) for s in encoded}
+    # UTF-32 gives every character 4 bytes, so a 4-gram is a 16-byte slice.
+    data = norm.encode("utf-32-le", "surrogatepass")
+    width = 4 * SHINGLE
+    crc = zlib.crc32
+    return {crc(data[i : i + width]) for i in range(0, len(data) - width + 4, 4)}
 
 
 def sketch(shingle_set: set[int]) -> list[int]:
