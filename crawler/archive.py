@@ -31,6 +31,7 @@ import sqlite_utils
 from crawler import dedupe
 from crawler.errors import ArchiveError
 from crawler.items import EXTRACTED_FIELDS, Article, RawPage
+from crawler.worker import PAGE_COMPRESSION_LEVEL
 
 #: How long a writer waits for another writer's transaction before giving up (seconds);
 #: ``NEWSARCHIVE_BUSY_TIMEOUT`` in the environment overrides it.
@@ -51,8 +52,6 @@ ARTICLE_COLUMNS: dict[str, type] = {
     "duplicate_of": str,
 }
 
-#: zlib level for stored pages: ~4x smaller on real Chinese news pages (see benchmarks).
-PAGE_COMPRESSION_LEVEL = 6
 
 #: Per-site extraction health recorded with each run (share of new articles, 0..1).
 HEALTH_FIELDS = ("title", "body", "published_at", "source", "author")
@@ -312,7 +311,8 @@ class Archive:
              "status": page.status,
              "headers": json.dumps(page.headers, ensure_ascii=False),
              "fetched_at": page.fetched_at, "compression": "zlib", "size": len(page.body),
-             "body": zlib.compress(page.body, PAGE_COMPRESSION_LEVEL)}  # fmt: skip
+             "body": page.compressed or zlib.compress(page.body, PAGE_COMPRESSION_LEVEL),
+             }  # fmt: skip
         )
 
     def iter_pages(
@@ -524,6 +524,10 @@ def _prepare_connection(conn: sqlite3.Connection, timeout: float | None = None) 
     timeout = busy_timeout() if timeout is None else timeout
     conn.execute(f"pragma busy_timeout = {int(timeout * 1000)}")
     conn.execute("pragma foreign_keys = on")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process
+    # loses nothing committed; a power cut may lose the last commits, which the next
+    # incremental run fetches again because they are not in the archive.
+    conn.execute("pragma synchronous = normal")
     from crawler import fts
 
     fts.register(conn)  # the search tokenizer, needed by every write to articles

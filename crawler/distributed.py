@@ -44,7 +44,7 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -311,10 +311,10 @@ class DistributedPortalSpider(PortalSpider):
         finally:
             ack(self.client, response.meta)
 
-    def parse_article(self, response: Any) -> Iterator[Any]:
+    async def parse_article(self, response: Any) -> AsyncIterator[Any]:
         handed_over = False
         try:
-            for item in super().parse_article(response):
+            async for item in super().parse_article(response):
                 item.frontier_ack = response.meta.get("frontier_ack")  # acked with the push
                 handed_over = True
                 yield item

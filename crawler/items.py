@@ -57,3 +57,5 @@ class RawPage:
     headers: dict[str, str]
     body: bytes
     fetched_at: str
+    #: ``body`` already zlib-compressed (the extraction worker does it), if available.
+    compressed: bytes | None = field(default=None, repr=False)

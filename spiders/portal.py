@@ -8,7 +8,11 @@ pipelines, and reports failed pages through the :data:`page_failed` signal.
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import scrapy
@@ -22,12 +26,12 @@ from twisted.python.failure import Failure
 
 from crawler.archive import Archive, utcnow
 from crawler.errors import ArchiveError
-from crawler.extract import extract
-from crawler.items import RawPage
+from crawler.items import Article, RawPage
 from crawler.middlewares import describe_failure
 from crawler.profiles import Profile, load_profile
 from crawler.signals import STAT, page_failed
 from crawler.urls import canonical_url
+from crawler.worker import extract_page
 
 _HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain", b"application/xml")
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
@@ -77,6 +81,7 @@ class PortalSpider(scrapy.Spider):
         self._pending_lists: dict[int, list[str]] = {}
         self._scheduled_articles: set[str] = set()
         self._skipped_known: set[str] = set()
+        self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -84,6 +89,7 @@ class PortalSpider(scrapy.Spider):
         for key, value in spider.profile.settings.items():
             crawler.settings.set(key, value, priority="spider")
         crawler.signals.connect(spider._on_item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(spider._close_pool, signal=signals.spider_closed)
         return spider
 
     # -- start ---------------------------------------------------------------------------
@@ -233,16 +239,16 @@ class PortalSpider(scrapy.Spider):
                 if request is not None:
                     yield request
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         self.crawler.stats.inc_value(STAT + "articles_fetched")
         if not self._check_html(response):
             return
-        article = extract(
-            response.body,
-            response.url,
-            http_encoding=_header_charset(response),
-            fields=self.profile.fields or None,
-        )
+        try:
+            article, compressed = await self._extract(response)
+        except BrokenProcessPool as exc:  # a worker died (say, lxml crashed on this page)
+            self._pool = None
+            self.record_error(response.url, f"extraction crashed: {exc}")
+            return
         article.url = response.meta.get("canonical") or canonical_url(response.url)
         article.site = self.site
         article.fetched_at = utcnow()
@@ -257,8 +263,27 @@ class PortalSpider(scrapy.Spider):
             },
             body=response.body,
             fetched_at=article.fetched_at,
+            compressed=compressed,
         )
         yield article
+
+    async def _extract(self, response: Response) -> tuple[Article, bytes]:
+        """Extract (and compress the page) in the worker pool, or here without one."""
+        args = (response.body, response.url, _header_charset(response), self.profile.fields)
+        processes = self.settings.getint("NEWSARCHIVE_EXTRACT_PROCESSES")
+        if processes <= 0:
+            return extract_page(*args)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+            )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, extract_page, *args)
+
+    def _close_pool(self, spider: scrapy.Spider) -> None:
+        if spider is self and self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def _check_html(self, response: Response) -> bool:
         body = response.body
