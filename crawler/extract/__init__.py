@@ -87,7 +87,8 @@ def _extract(
         inside.update(n.iter())
     idxs = [i for i, ln in enumerate(lines) if ln.owner in inside]
     title, tidx = metadata.find_title(lines, head, idxs[0] if idxs else None)
-    body = maintext.body_from_nodes(nodes, title)
+    # Without profile selectors the page tree is not needed after this: no copy.
+    body = maintext.body_from_nodes(nodes, title, in_place=not fields)
     if idxs:
         b_start, b_end = idxs[0], idxs[-1]
     else:

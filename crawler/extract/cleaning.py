@@ -99,7 +99,7 @@ def collapse_ws_keep_gaps(text: str) -> str:
 # --------------------------------------------------------------------------- lines
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One visual line of text: a block's own text, with how much of it is link text."""
 
@@ -109,6 +109,8 @@ class Line:
 
     @property
     def link_ratio(self) -> float:
+        if not self.link_chars:
+            return 0.0
         n = len(self.text.replace(" ", ""))
         return self.link_chars / n if n else 0.0
 
@@ -224,18 +226,19 @@ def _append_end(el: etree._Element, text: str) -> None:
         el.text = (el.text or "") + text
 
 
-def skeleton(nodes: list[etree._Element]) -> str:
+def skeleton(nodes: list[etree._Element], *, in_place: bool = False) -> str:
     """The chosen main-content nodes as a small HTML block skeleton for BeautifulSoup.
 
     Works on a copy with lxml: removes obvious non-content subtrees (navigation, link lists,
     link-heavy boilerplate blocks), and flattens what needs no judgement into text with
     private-use marks: inline markup (links keep their extent as marks), ``<br>``, prose
     leaf blocks and data-table rows (one line, cells separated). What stays a tag is the
-    structure BeautifulSoup has to judge.
+    structure BeautifulSoup has to judge. ``in_place``: move the nodes out of their tree
+    instead of copying them (when the page tree is not needed any more).
     """
     wrap = etree.Element("div")
     for n in nodes:
-        c = deepcopy(n)
+        c = n if in_place else deepcopy(n)
         c.tail = None
         wrap.append(c)
     els = list(wrap.iter(etree.Element))
@@ -343,11 +346,12 @@ def skeleton(nodes: list[etree._Element]) -> str:
     return etree.tostring(wrap, method="html", encoding="unicode")
 
 
-def fragment_lines(nodes: list[etree._Element]) -> list[Line]:
-    """Lines of the main-content nodes: lxml skeleton, BeautifulSoup boilerplate stripping."""
+def fragment_lines(nodes: list[etree._Element], *, in_place: bool = False) -> list[Line]:
+    """Lines of the main-content nodes: lxml skeleton, BeautifulSoup boilerplate stripping.
+    ``in_place``: see :func:`skeleton`."""
     if not nodes:
         return []
-    return soup_lines(_strip(skeleton(nodes)))
+    return soup_lines(_strip(skeleton(nodes, in_place=in_place), comments=False))
 
 
 # --------------------------------------------------------------------------- BeautifulSoup
@@ -465,12 +469,14 @@ def soup_lines(soup: BeautifulSoup) -> list[Line]:
     return out
 
 
-def _strip(fragment: str) -> BeautifulSoup:
+def _strip(fragment: str, *, comments: bool = True) -> BeautifulSoup:
+    """``comments=False``: the fragment has none (a :func:`skeleton`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         soup = BeautifulSoup(fragment, "lxml")
-    for c in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        c.extract()
+    if comments:
+        for c in soup.find_all(string=lambda s: isinstance(s, Comment)):
+            c.extract()
     stats = _subtree_stats(soup)
     total = stats.get(id(soup), [1])[0] or 1
     for tag in list(soup.find_all(True)):

@@ -146,27 +146,34 @@ def find_title(lines: list[cleaning.Line], head: Head, body_start: int | None = 
     full = norm(head.title)
     min_seg = min((len(sg) for sg in segs), default=0)
     best: tuple[int, int, int, int] | None = None  # (quality, bonus, len, -idx)
+    # Every match starts like a head title: skip lines whose first letter is in none of them.
+    ref_text = "\x00".join(refs)
     for i, ln in enumerate(lines):
         t = ln.text
         if len(t) > 150:
             continue
+        c = t[0]
+        if c.isalnum() and c.lower() not in ref_text:
+            continue
         n = norm(t)
         if len(n) < 2:
             continue
-        bonus = _tag_bonus(ln.owner)
         quality = 0
+        bonus = -1
         if n in segs:
             quality = 4
         elif (len(n) >= 4 and segs and len(n) >= 0.6 * min_seg
               and any(n in r for r in refs)):
             quality = 3
-        elif bonus >= 2 and any(len(sg) >= 6 and n.startswith(sg) and len(n) <= 2.5 * len(sg)
-                                for sg in segs):
+        elif any(len(sg) >= 6 and n.startswith(sg) and len(n) <= 2.5 * len(sg) for sg in segs
+                 ) and (bonus := _tag_bonus(ln.owner)) >= 2:
             quality = 2
         elif full and n == full and len(n) >= 4:
             quality = 1
         if not quality:
             continue
+        if bonus < 0:
+            bonus = _tag_bonus(ln.owner)
         if len(n) < 4 and quality < 4:
             continue
         key = (quality, bonus, len(n), -i)
@@ -332,13 +339,14 @@ def year_hint(url: str | None, lines: Iterable[str]) -> int | None:
     return None
 
 
-_DIGIT_RE = re.compile(r"[0-9]")
+#: What every date format parse_date reads contains: a 4-digit year or an h:mm time.
+_DATEISH_RE = re.compile(r"(?:19|20)\d{2}|\d[:：]\d{2}")
 
 
 def _line_dates(texts: Iterable[str], year: int | None, *, labelled_only: bool = False
                 ) -> DateValue | None:
     for t in texts:
-        if len(t) > 200 or not _DIGIT_RE.search(t) or rules.BAD_DATE_CONTEXT_RE.search(t):
+        if len(t) > 200 or not _DATEISH_RE.search(t) or rules.BAD_DATE_CONTEXT_RE.search(t):
             continue
         if labelled_only and not rules.DATE_LABEL_RE.search(t):
             continue
@@ -520,10 +528,15 @@ _LABEL_ONLY_RE = re.compile(r"^\s*(作\s*者|发文机关|发文单位)\s*[:：]
 _HEADLINE_END = ("。", "，", "；", "：", ":", "！", "？", ".", ",", "!", "?")
 
 
+#: A character every author label (AUTHOR_LABEL_RE, 作者：, 发文机关：) contains.
+_AUTHOR_HINT_RE = re.compile(r"[作撰执文记通实评发]")
+
+
 def _labelled_author(lines: list[str]) -> str | None:
     """作者：… / 文/… / 记者：… / 发文机关：…, the value on the same line or the next one."""
+    hint = _AUTHOR_HINT_RE.search
     for i, t in enumerate(lines):
-        if len(t) > 100:
+        if len(t) > 100 or not hint(t):
             continue
         m = _LABEL_ONLY_RE.match(t)
         if m and i + 1 < len(lines):
@@ -583,6 +596,8 @@ def _byline_author(lines: list[str]) -> str | None:
 
 
 def _line_byline_names(t: str) -> list[str]:
+    if not _AUTHOR_HINT_RE.search(t):
+        return []
     for m in rules.AUTHOR_LABEL_RE.finditer(t):
         if re.search(r"[:：/／|｜]", m.group(0)):
             continue
