@@ -64,7 +64,8 @@ def measure(kind: str, server: common.Server, profiles: list[Path], work: Path, 
         "pages_per_s": round(pages / elapsed, 1) if elapsed else 0.0,
         "pages_per_s_wall": round(pages / run.wall_s, 1),
         "cpu_s": round(run.cpu_s, 2), "cpu_ms_per_page": round(1000 * run.cpu_s / max(pages, 1), 2),
-        "peak_rss_mb": round(run.peak_rss_mb, 1),
+        "peak_rss_mb": round(run.peak_tree_rss_mb, 1),
+        "peak_rss_largest_process_mb": round(run.peak_rss_mb, 1), "processes": run.processes,
     }  # fmt: skip
     if kind == "full":
         with sqlite3.connect(db) as conn:
@@ -193,7 +194,8 @@ def run_profile(server: common.Server, profiles: list[Path], work: Path, how: st
     if how == "py-spy":
         spy = shutil.which("py-spy") or "/tmp/pyspy/bin/py-spy"
         out = work / "profile.pyspy.txt"
-        cmd = [spy, "record", "--format", "raw", "--rate", "100", "--nonblocking", "-o",
+        cmd = [spy, "record", "--format", "raw", "--rate", "100", "--nonblocking",
+               "--subprocesses", "-o",
                str(out), "--", common.python(), "-m", "crawler", *base]  # fmt: skip
         run = common.run_measured(cmd)
         result.update(file=str(out), wall_s=round(run.wall_s, 1), returncode=run.returncode)
@@ -240,7 +242,7 @@ def _summary_lines(res: dict, s: dict) -> list[str]:
         "",
         common.md_table(
             ["", "pages", "pages/s (crawl phase)", "pages/s (process wall)", "CPU ms/page",
-             "peak RSS MB"],
+             "peak RSS MB (process tree)"],
             [[k, s[k]["pages"], s[k]["pages_per_s"], s[k]["pages_per_s_wall"],
               s[k]["cpu_ms_per_page"], s[k]["peak_rss_mb"]] for k in ("noop", "full")],
         ),  # fmt: skip
@@ -253,10 +255,11 @@ def _summary_lines(res: dict, s: dict) -> list[str]:
         "",
         common.md_table(
             ["kind", "pair", "rc", "pages", "crawl s", "wall s", "pages/s", "pages/s wall",
-             "CPU s", "CPU ms/page", "peak RSS MB", "archived"],
+             "CPU s", "CPU ms/page", "peak RSS MB (tree)", "processes", "archived"],
             [[r["kind"], r["run"], r["returncode"], r["pages"], r["crawl_s"], r["wall_s"],
               r["pages_per_s"], r["pages_per_s_wall"], r["cpu_s"], r["cpu_ms_per_page"],
-              r["peak_rss_mb"], r.get("archived", "")] for r in res["runs"]],
+              r["peak_rss_mb"], r.get("processes", 1), r.get("archived", "")]
+             for r in res["runs"]],
         ),  # fmt: skip
     ]
 

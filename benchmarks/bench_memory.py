@@ -5,7 +5,8 @@
 
 One full crawl (same command and settings as ``bench_crawl.py``) of a mirror with at
 least ``--pages`` pages (articles + list pages) into a fresh archive. While it runs, the
-crawl process's VmRSS (``/proc/PID/status``) is sampled every 0.25 s together with the
+crawl process's VmRSS, plus that of its extraction worker processes
+(``/proc/PID/status``), is sampled every 0.25 s together with the
 number of requests the server has answered (its access log), which gives RSS at 5k,
 10k and 20k pages (or at quarters of a smaller run); the peak is the process's
 ``ru_maxrss``. Growth is reported as MB per 1,000 pages between the first checkpoint and
@@ -86,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         growth = round((b["rss_mb"] - a["rss_mb"]) / span, 2) if span else None
     res.update(
         returncode=run.returncode, pages=pages, archived=archived, wall_s=round(run.wall_s, 1),
-        cpu_s=round(run.cpu_s, 1), peak_rss_mb=round(run.peak_rss_mb, 1), checkpoints=points,
+        cpu_s=round(run.cpu_s, 1), peak_rss_mb=round(run.peak_tree_rss_mb, 1),
+        peak_rss_largest_process_mb=round(run.peak_rss_mb, 1), processes=run.processes,
+        checkpoints=points,
         growth_mb_per_1k_pages=growth,
         max_sampled_rss_mb=round(max((s[2] for s in run.samples), default=0), 1),
         samples=[(round(t, 1), r, round(m, 1))
@@ -103,10 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         "Command: `" + res["command"] + "`",
         "",
         f"{pages} pages fetched, {archived} articles archived, exit code {run.returncode}, "
-        f"{res['wall_s']} s wall, {res['cpu_s']} s CPU. **Peak RSS {res['peak_rss_mb']} MB** "
-        f"(ru_maxrss); growth between the first and last checkpoint {growth} MB per 1,000 pages.",
+        f"{res['wall_s']} s wall, {res['cpu_s']} s CPU, {run.processes} processes. "
+        f"**Peak RSS {res['peak_rss_mb']} MB** (crawl process + extraction workers, sampled "
+        f"every 0.25 s; largest single process {res['peak_rss_largest_process_mb']} MB by "
+        f"ru_maxrss); growth between the first and last checkpoint {growth} MB per 1,000 pages.",
         "",
-        common.md_table(["pages fetched", "VmRSS MB"],
+        common.md_table(["pages fetched", "VmRSS MB (process tree)"],
                         [[p["pages"], p["rss_mb"]] for p in points]),
     ]) + "\n"  # fmt: skip
     print(md)

@@ -231,8 +231,10 @@ class Run:
     cpu_s: float  # user + system of the child (and of children it waited for)
     user_s: float
     sys_s: float
-    peak_rss_mb: float  # ru_maxrss of the child
+    peak_rss_mb: float  # ru_maxrss: the largest single process of the tree
     samples: list[tuple[float, int, float]] = field(default_factory=list)  # (t, requests, rss MB)
+    peak_tree_rss_mb: float = 0.0  # the largest sampled sum over the process and its children
+    processes: int = 1  # the most processes seen in the tree at once
     stdout: str = ""
     stderr: str = ""
 
@@ -247,26 +249,58 @@ def _rss_mb(pid: int) -> float | None:
     return None
 
 
+def _descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                kids = (task / "children").read_text().split()
+                todo += [int(k) for k in kids]
+                out += [int(k) for k in kids]
+        except OSError:
+            continue
+    return out
+
+
+def tree_rss_mb(pid: int) -> float | None:
+    """VmRSS of ``pid`` plus all its descendants (extraction worker processes), in MB."""
+    own = _rss_mb(pid)
+    if own is None:
+        return None
+    return own + sum(_rss_mb(k) or 0.0 for k in _descendants(pid))
+
+
 def run_measured(cmd: list[str], *, server: Server | None = None, interval: float = 0.25,
                  env: dict[str, str] | None = None, timeout: float = 3600) -> Run:  # fmt: skip
-    """Run ``cmd`` and measure it; samples RSS every ``interval`` s when ``server`` is given."""
+    """Run ``cmd`` and measure it, sampling the process tree's RSS every ``interval`` s
+    (with the server's request count when ``server`` is given)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT,
                                 env={**os.environ, **(env or {})})  # fmt: skip
         samples: list[tuple[float, int, float]] = []
+        peak_tree = 0.0
+        nproc = 1
         deadline = start + timeout
+        last = 0.0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() > deadline:
                 proc.kill()
-            if server is not None:
-                rss = _rss_mb(proc.pid)
+            now = time.perf_counter()
+            if now - last >= interval:
+                last = now
+                rss = tree_rss_mb(proc.pid)
                 if rss is not None:
-                    samples.append((time.perf_counter() - start, server.requests(), rss))
-            time.sleep(interval if server is not None else 0.02)
+                    peak_tree = max(peak_tree, rss)
+                    nproc = max(nproc, 1 + len(_descendants(proc.pid)))
+                    if server is not None:
+                        samples.append((now - start, server.requests(), rss))
+            time.sleep(0.02)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -281,6 +315,8 @@ def run_measured(cmd: list[str], *, server: Server | None = None, interval: floa
         sys_s=usage.ru_stime,
         peak_rss_mb=usage.ru_maxrss / 1024,
         samples=samples,
+        peak_tree_rss_mb=max(peak_tree, usage.ru_maxrss / 1024),
+        processes=nproc,
         stdout=stdout,
         stderr=stderr,
     )
