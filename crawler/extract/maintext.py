@@ -359,13 +359,26 @@ def _prose_chars(ln: cleaning.Line) -> int:
     return n - ln.link_chars
 
 
+def _title_lines_end(lines: list[cleaning.Line], i: int, ntitle: str) -> int:
+    """``i + 1`` when lines ``i`` and ``i + 1`` together are the headline (a headline and its
+    second line, as :func:`metadata.find_title` joins them), else -1. A document title set
+    over several lines inside an official document is part of that document: kept."""
+    joined = _norm(lines[i].text)
+    if len(joined) < 4 or i + 1 >= len(lines) or not ntitle.startswith(joined):
+        return -1
+    return i + 1 if joined + _norm(lines[i + 1].text) == ntitle else -1
+
+
 def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
     """Filter a candidate's lines down to article paragraphs."""
     out: list[str] = []
     ntitle = _norm(title) if title else ""
     seen_text = 0
     seen: set[str] = set()
+    skip_to = -1
     for i, ln in enumerate(lines):
+        if i <= skip_to:
+            continue
         t = cleaning.collapse_ws(ln.text)
         if not t:
             continue
@@ -378,7 +391,8 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
             continue
         if rules.BOILERPLATE_LINE_RE.match(t):
             continue
-        if ntitle and len(out) < 6 and len(t) <= 2 * len(ntitle) + 40 and _norm(t) == ntitle:
+        if ntitle and len(out) < 6 and len(t) <= 2 * len(ntitle) + 40 and (
+                _norm(t) == ntitle or (skip_to := _title_lines_end(lines, i, ntitle)) > i):
             # Section names and breadcrumbs above the headline are not the article.
             if all(len(x) < 30 and _punct(x) == 0 for x in out):
                 out.clear()

@@ -135,6 +135,16 @@ def _tag_bonus(owner: etree._Element | None) -> int:
     return 0
 
 
+def _joined_headline(lines: list[cleaning.Line], idx: int, text: str, segs: list[str]) -> str:
+    """A headline broken over two lines (a second line <div> inside the <h1>): both lines
+    when together they are the head title's headline, else ``text``."""
+    if idx + 1 < len(lines):
+        second = cleaning.collapse_ws(lines[idx + 1].text)
+        if norm(text + second) in segs:
+            return f"{text} {second}"
+    return text
+
+
 def find_title(lines: list[cleaning.Line], head: Head, body_start: int | None = None
                ) -> tuple[str | None, int | None]:
     """The headline and its line index in ``lines``."""
@@ -145,7 +155,7 @@ def find_title(lines: list[cleaning.Line], head: Head, body_start: int | None = 
     segs = [x for x in segs if len(x) >= 2]
     full = norm(head.title)
     min_seg = min((len(sg) for sg in segs), default=0)
-    best: tuple[int, int, int, int] | None = None  # (quality, bonus, len, -idx)
+    best: tuple[int, int, int, int, int] | None = None  # (quality, pos, bonus, len, -idx)
     # Every match starts like a head title: skip lines whose first letter is in none of them.
     ref_text = "\x00".join(refs)
     for i, ln in enumerate(lines):
@@ -160,11 +170,18 @@ def find_title(lines: list[cleaning.Line], head: Head, body_start: int | None = 
             continue
         quality = 0
         bonus = -1
+        pos = 1
         if n in segs:
             quality = 4
         elif (len(n) >= 4 and segs and len(n) >= 0.6 * min_seg
               and any(n in r for r in refs)):
             quality = 3
+            # Where in the head title: the headline leads it, a site or blog name (a logo
+            # line) trails it ("标题 @ 博客名 :: 网站名").
+            if any(r.startswith(n) for r in refs):
+                pos = 2
+            elif all(r.endswith(n) for r in refs if n in r):
+                pos = 0
         elif any(len(sg) >= 6 and n.startswith(sg) and len(n) <= 2.5 * len(sg) for sg in segs
                  ) and (bonus := _tag_bonus(ln.owner)) >= 2:
             quality = 2
@@ -176,20 +193,23 @@ def find_title(lines: list[cleaning.Line], head: Head, body_start: int | None = 
             bonus = _tag_bonus(ln.owner)
         if len(n) < 4 and quality < 4:
             continue
-        key = (quality, bonus, len(n), -i)
+        key = (quality, pos, bonus, len(n), -i)
         if best is None or key > best:
             best = key
     if best is not None:
-        idx = -best[3]
+        idx = -best[4]
         text = cleaning.collapse_ws(lines[idx].text)
         if best[0] == 1:
             text = strip_site_suffix(text)
+        elif best[0] < 4:
+            text = _joined_headline(lines, idx, text, segs)
         return text, idx
     # No visible match: a single substantial h1, then a headline-like line above the body.
     h1s = [i for i, ln in enumerate(lines) if ln.owner is not None and ln.owner.tag == "h1"
            and len(norm(ln.text)) >= 6 and len(ln.text) <= 120]
     if len(h1s) == 1:
-        return cleaning.collapse_ws(lines[h1s[0]].text), h1s[0]
+        return _joined_headline(lines, h1s[0], cleaning.collapse_ws(lines[h1s[0]].text),
+                                segs), h1s[0]
     if body_start is not None:
         for i in range(min(body_start, len(lines)) - 1, max(-1, body_start - 8), -1):
             ln = lines[i]
