@@ -181,7 +181,7 @@ META_DATE_NAMES: tuple[str, ...] = (
     "publication_date", "publishtime", "publish-time", "weibo:article:create_at",
     "sailthru.date", "datepublished", "dc.date.issued", "dc.date", "dcterms.created",
     "date", "creationdate", "article.published", "originalpublicationdate", "firstpublishedtime",
-    "article:modified_time", "lastmodified",
+    "article:modified_time", "lastmodified", "dateupdate", "dateupdated", "dc.date.modified",
 )
 META_TITLE_NAMES: tuple[str, ...] = (
     "og:title", "twitter:title", "title", "headline", "articletitle",
@@ -327,7 +327,9 @@ DATE_LABEL_RE = re.compile(
 #: Labels of times that are not the publication time.
 BAD_DATE_CONTEXT_RE = re.compile(
     r"(?:©|copyright|版权|备案|icp|更新时间|修改时间|最后更新|last\s+modified|回复|"
-    r"注册|加入|在线|生日|截止|有效期)",
+    r"注册|加入|在线|生日|截止|有效期|"
+    # Reference lists: when a cited page was read or archived, not when this one was written.
+    r"引用日期|访问日期|检索日期|查阅日期|存档|retrieved|accessed|archived)",
     re.IGNORECASE,
 )
 
