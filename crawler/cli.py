@@ -443,6 +443,10 @@ def demo(db_path: Path, port: int | None, serve: bool) -> None:
     help="Show at most this many articles.",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of text.")
+@click.option(
+    "--unique", is_flag=True,
+    help="One result per story: syndicated copies collapse, listing their sites.",
+)  # fmt: skip
 @library_errors
 def search(
     query: tuple[str, ...],
@@ -452,6 +456,7 @@ def search(
     until: str | None,
     limit: int,
     as_json: bool,
+    unique: bool,
 ) -> None:
     """Search the archive's titles and bodies, best matches (bm25) first.
 
@@ -474,6 +479,7 @@ def search(
         newsarchive search 召回 汽车 --db archive.db
         newsarchive search '"市场监管总局" 预付卡' --site ccn --since 2024-01-01
         newsarchive search 专利 -诈骗 --limit 5 --json
+        newsarchive search 知识产权 --unique     # one row per story, with its sites
     """
     from crawler import fts
     from crawler.archive import Archive
@@ -488,7 +494,7 @@ def search(
         try:
             results = fts.search(
                 archive.db, " ".join(query), site=site, since=since, until=until,
-                limit=limit, marks=marks,
+                limit=limit, marks=marks, unique=unique,
             )  # fmt: skip
         except fts.QueryError as exc:
             raise CommandError(f"bad query: {exc}", int(ExitCode.USAGE)) from exc
@@ -496,6 +502,7 @@ def search(
             raise CommandError(str(exc), int(ExitCode.CANNOT_RUN)) from exc
     if as_json:
         keys = ("url", "site", "title", "published_at", "snippet", "rank")
+        keys += ("sites", "copies") if unique else ()
         click.echo(
             json.dumps([{k: r[k] for k in keys} for r in results], ensure_ascii=False, indent=2)
         )
@@ -505,6 +512,8 @@ def search(
     for i, r in enumerate(results, 1):
         click.echo(f"{i:>2}. {r['title_highlighted'] or r['title'] or '(no title)'}", color=tty)
         click.echo(f"    {r['site']}  {r['published_at'] or ''}  {r['url']}")
+        if unique and r["copies"] > 1:
+            click.echo(f"    {r['copies']} copies, on: {', '.join(r['sites'])}")
         if r["snippet"]:
             click.echo(f"    {r['snippet']}", color=tty)
 

@@ -836,8 +836,13 @@ def search(
     limit: int | None = 20,
     marks: tuple[str, str] = ("[", "]"),
     snippet_chars: int = 80,
+    unique: bool = False,
 ) -> list[dict[str, Any]]:
     """Articles matching ``query`` (see :func:`translate_query`), best bm25 rank first.
+
+    With ``unique``, syndicated copies (``articles.duplicate_of``) collapse into one
+    result per story, the best-ranked copy, with ``sites`` listing every site the story
+    appeared on (earliest first) and ``copies`` how many archived articles carry it.
 
     Each result has ``url``, ``site``, ``title``, ``published_at``, ``snippet`` (a
     passage of the body, or else the title, around the first match, with every match
@@ -870,19 +875,30 @@ def search(
         bound = _date_bound(until, "--until", end=True)
         where.append("a.published_at " + ("<" if len(until.strip()) == 10 else "<=") + " :until")
         params["until"] = bound
+    story = "coalesce(a.duplicate_of, a.url)" if unique else "a.url"
     sql = (
         "SELECT a.url, a.site, a.title, a.published_at, a.body,"
-        f' "{FTS_TABLE}".rank AS rank'
+        f' "{FTS_TABLE}".rank AS rank, {story} AS story'
         f' FROM "{FTS_TABLE}" JOIN "{TABLE}" AS a ON a.rowid = "{FTS_TABLE}".rowid'
         f" WHERE {' AND '.join(where)}"
-        f' ORDER BY "{FTS_TABLE}".rank LIMIT :limit'
+        f' ORDER BY "{FTS_TABLE}".rank' + ("" if unique else " LIMIT :limit")
     )
     try:
-        rows = conn.execute(sql, params).fetchall()
+        cursor = conn.execute(sql, params)
+        if unique:  # keep the best-ranked copy of each story, reading only as far as needed
+            rows, stories = [], set()
+            for row in cursor:
+                if row[-1] not in stories:
+                    stories.add(row[-1])
+                    rows.append(row)
+                    if limit is not None and len(rows) >= limit:
+                        break
+        else:
+            rows = cursor.fetchall()
     except sqlite3.OperationalError as exc:  # pragma: no cover - translate_query is strict
         raise QueryError(f"cannot search for {query!r}: {exc}") from None
     out = []
-    for url, site_, title, published_at, body, rank in rows:
+    for url, site_, title, published_at, body, rank, story_url in rows:
         snippet = highlight(body, pattern, marks, snippet_chars) or highlight(
             title, pattern, marks, snippet_chars
         )
@@ -897,6 +913,14 @@ def search(
                 "rank": rank,
             }
         )
+        if unique:
+            copies = conn.execute(
+                f'SELECT site FROM "{TABLE}" WHERE url = ? OR duplicate_of = ?'
+                " ORDER BY archived_at, url",
+                [story_url, story_url],
+            ).fetchall()
+            out[-1]["sites"] = list(dict.fromkeys(r[0] for r in copies))
+            out[-1]["copies"] = len(copies)
     return out
 
 

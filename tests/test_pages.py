@@ -167,6 +167,20 @@ def test_same_story_under_two_templates_is_linked_in_a_crawl(
                  " is not null")  # fmt: skip
     assert rows == [{"url": f"{portal.url}/{copy_path}", "duplicate_of": portal.url + XFZX[0]}]
 
+    # Search shows the story twice, or once with --unique, listing both sites.
+    words = STORY.split("\n")[0][:8]
+    plain = run_cli("search", words, "--db", str(tmp_path / "a.db"), "--json")
+    assert plain.returncode == 0, plain.stderr
+    assert sorted(r["url"] for r in json.loads(plain.stdout)) == sorted(
+        [portal.url + XFZX[0], f"{portal.url}/{copy_path}"]
+    )
+    unique = run_cli("search", words, "--db", str(tmp_path / "a.db"), "--json", "--unique")
+    assert unique.returncode == 0, unique.stderr
+    (story,) = json.loads(unique.stdout)
+    assert story["sites"] == ["demo-xfzx", "demo-zlxw"] and story["copies"] == 2
+    text = run_cli("search", words, "--db", str(tmp_path / "a.db"), "--unique")
+    assert "2 copies, on: demo-xfzx, demo-zlxw" in text.stdout
+
 
 # -- extraction health -----------------------------------------------------------------------
 
