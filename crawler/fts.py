@@ -1,6 +1,6 @@
 """Full-text search for Chinese text: one tokenizer and one normalisation for every tool.
 
-Design (see docs/search.md):
+Design (README.md, "Searching the archive"):
 
 * **Tokens are overlapping character bigrams.** Text is normalised (:func:`normalize`:
   NFKC, case folding, traditional → simplified), split into *segments* of word
