@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install everything the tests need and run them: the command README.md gives new users,
+# and the one CI runs. Extra arguments go to pytest (e.g. tests/run.sh -k search -x).
+#
+# System packages (Debian): chromium + chromium-driver (the Datasette browser test),
+# redis-server (distributed crawls), sqlite3 (what a tool without our plugin sees).
+# They are installed with apt-get when missing (as root, or through sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+if ((${#need[@]})); then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "tests/run.sh: installing ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+python3 -m venv .venv
+.venv/bin/pip install -q -e '.[test]'
+exec .venv/bin/python -m pytest -q "$@"
