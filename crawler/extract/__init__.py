@@ -105,7 +105,10 @@ def _extract(
     zone = lines[z_start: b_end + 10]
     header_t = [ln.text for ln in header]
     zone_t = [ln.text for ln in zone if ln.link_ratio < 0.9 or len(ln.text) < 40]
-    page_t = [ln.text for ln in lines if ln.link_ratio < 0.5]
+
+    def page_t() -> list[str]:  # only when the date is not found near the article
+        return [ln.text for ln in lines if ln.link_ratio < 0.5]
+
     short_t = header_t + [t for t in zone_t if len(t) < 100]
     byline_t = [ln.text for ln in header + zone if len(ln.text) < 60 and ln.link_ratio < 0.5]
     pars = body.split("\n") if body else []

@@ -274,6 +274,8 @@ def skeleton(nodes: list[etree._Element], *, in_place: bool = False) -> str:
             nl += 1
         stats[el] = [t, link, nl, blk, brk]
     total = stats[wrap][0] or 1
+    # Comment-box words anywhere? (If not, no block needs its own text searched.)
+    cbox = rules.COMMENT_BOX_TEXT_RE.search("".join(wrap.itertext())) is not None
     dead: set[etree._Element] = set()
     unwrap: list[etree._Element] = []
     strip_tags = _STRIP_TAGS
@@ -320,7 +322,8 @@ def skeleton(nodes: list[etree._Element], *, in_place: bool = False) -> str:
             el.set(ROW_MARK, "1")
             if bp or any(c.get("class") or c.get("id") for c in cells) or (
                     nl >= 3 and link > 0.6 * n) or (
-                    n < 200 and rules.COMMENT_BOX_TEXT_RE.search("".join(el.itertext()))):
+                    cbox and n < 200
+                    and rules.COMMENT_BOX_TEXT_RE.search("".join(el.itertext()))):
                 continue
             el.text = LINE_MARK + (el.text or "")
             for c in cells:
@@ -335,7 +338,7 @@ def skeleton(nodes: list[etree._Element], *, in_place: bool = False) -> str:
             continue
         if tag not in _FLAT_BLOCKS and tag not in ("td", "th"):
             continue
-        if n < 200 and rules.COMMENT_BOX_TEXT_RE.search("".join(el.itertext())):
+        if cbox and n < 200 and rules.COMMENT_BOX_TEXT_RE.search("".join(el.itertext())):
             continue
         el.text = LINE_MARK + (el.text or "")
         _append_end(el, LINE_MARK)
@@ -479,6 +482,7 @@ def _strip(fragment: str, *, comments: bool = True) -> BeautifulSoup:
             c.extract()
     stats = _subtree_stats(soup)
     total = stats.get(id(soup), [1])[0] or 1
+    cbox = rules.COMMENT_BOX_TEXT_RE.search(soup.get_text()) is not None
     for tag in list(soup.find_all(True)):
         if _is_gone(tag):
             continue
@@ -506,7 +510,8 @@ def _strip(fragment: str, *, comments: bool = True) -> BeautifulSoup:
         if n_links >= 3 and link_n > 0.6 * n and n < 0.5 * total:
             tag.decompose()
             continue
-        if n < 200 and n < 0.3 * total and rules.COMMENT_BOX_TEXT_RE.search(tag.get_text()):
+        if cbox and n < 200 and n < 0.3 * total and rules.COMMENT_BOX_TEXT_RE.search(
+                tag.get_text()):
             tag.decompose()
             continue
     return soup

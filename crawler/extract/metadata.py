@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -376,29 +376,31 @@ def _line_dates(texts: Iterable[str], year: int | None, *, labelled_only: bool =
     return None
 
 
-def find_date(head: Head, header: list[str], zone: list[str], page: list[str],
-              url: str | None) -> str | None:
+def find_date(head: Head, header: list[str], zone: list[str],
+              page: list[str] | Callable[[], list[str]], url: str | None) -> str | None:
+    """``page``: the page's non-link lines, or a function giving them (only called when
+    the page has to be searched)."""
     year = year_hint(url, header)
-    cands: list[DateValue] = []
 
-    def add(dv: DateValue | None) -> None:
-        if dv is not None:
-            cands.append(dv)
+    def candidates() -> Iterator[DateValue | None]:
+        yield _line_dates(header, year)
+        for key in rules.META_DATE_NAMES:
+            v = head.meta.get(key)
+            if v:
+                yield parse_date(v) or parse_compact_date(v)
+        v = _jsonld_get(head, "datePublished") or _jsonld_get(head, "dateCreated")
+        if isinstance(v, str):
+            yield parse_date(v)
+        yield _line_dates(zone, year, labelled_only=True)
+        yield _line_dates(zone, year)
+        yield date_from_url(url)
+        page_t = page() if callable(page) else page
+        yield _line_dates(page_t, year, labelled_only=True)
+        yield _line_dates([t for t in page_t if len(t) < 60], year)
 
-    add(_line_dates(header, year))
-    for key in rules.META_DATE_NAMES:
-        v = head.meta.get(key)
-        if v:
-            add(parse_date(v) or parse_compact_date(v))
-    v = _jsonld_get(head, "datePublished") or _jsonld_get(head, "dateCreated")
-    if isinstance(v, str):
-        add(parse_date(v))
-    add(_line_dates(zone, year, labelled_only=True))
-    add(_line_dates(zone, year))
-    add(date_from_url(url))
-    add(_line_dates(page, year, labelled_only=True))
-    add(_line_dates([t for t in page if len(t) < 60], year))
-    if not cands:
+    gen = (dv for dv in candidates() if dv is not None)
+    first = next(gen, None)
+    if first is None:
         for t in zone:
             m = rules.MONTH_DATE_RE.search(t)
             if m and not rules.BAD_DATE_CONTEXT_RE.search(t):
@@ -406,6 +408,10 @@ def find_date(head: Head, header: list[str], zone: list[str], page: list[str],
                 if dv.valid():
                     return dv.iso()
         return None
+    if first.h is not None and first.s and (not first.tz or first.tz == rules.DEFAULT_TZ):
+        # Complete (time with seconds, local): the other candidates cannot refine it.
+        return first.iso()
+    cands = [first, *gen]
     best = cands[0]
     if best.h is not None and not best.s:
         # Same minute elsewhere (meta, JSON-LD) with seconds: more precise, same time.
