@@ -279,6 +279,33 @@ def _final(st: _Stats) -> float:
     return score
 
 
+def _is_inside(st: _Stats, other: _Stats) -> bool:
+    node: _Stats | None = st
+    while node is not None:
+        if node is other:
+            return True
+        node = node.parent
+    return False
+
+
+def _first_post(best: _Stats, cands: list[_Stats]) -> _Stats | None:
+    """Several posts rendered by one template (a blog's index page, a forum thread): the
+    best candidate's tag and class repeat on 3+ separate prose blocks that are not its
+    siblings. The page's article is then the first post (the newest entry, the opening
+    post), not the longest."""
+    cls = best.el.get("class")
+    if not cls or best.parent is None:
+        return None
+    posts = [st for st in cands
+             if st.tag == best.tag and st.el.get("class") == cls
+             and st.total_text - st.total_link >= 100 and st.total_link < 0.3 * st.total_text]
+    posts = [st for st in posts if st is best or (
+        st.parent is not best.parent and not _is_inside(st, best) and not _is_inside(best, st))]
+    if len(posts) < 3 or posts[0] is best:
+        return None
+    return posts[0]
+
+
 def select_nodes(root: etree._Element, blocks: list[_Stats] | None = None
                  ) -> list[etree._Element]:
     """The main-content container (plus strong siblings), in document order. ``blocks``: the
@@ -294,6 +321,9 @@ def select_nodes(root: etree._Element, blocks: list[_Stats] | None = None
         return []
     scored = [(_final(st), st) for st in cands]
     best_score, best = max(scored, key=lambda x: (x[0], -x[1].order))
+    first = _first_post(best, cands)
+    if first is not None:
+        best_score, best = _final(first), first
     # A container whose paragraphs are all in one child: the child is the better candidate,
     # and a best candidate that is a lone paragraph of a bigger article: climb.
     parent = best.parent
