@@ -365,13 +365,18 @@ _DATELINE_RE = re.compile(
 
 
 def _is_meta_line(text: str) -> bool:
+    """A metadata line (labels, a dateline). A sentence that starts with a date
+    (2009年3月14日展开演唱会。) is article text, not a dateline."""
     t = text.strip()
     if len(t) > 120:
         return False
     if _META_LINE_RE.match(t):
         return True
     if _DATELINE_RE.match(t) and len(t) < 80 and _punct(t) <= 1:
-        return True
+        m = _DATELINE_RE.match(t)
+        rest = t[m.end():]
+        return not (t.endswith(("。", "！", "？")) and len(rest) >= 6
+                    and re.match(r"^[\u4e00-\u9fff]", rest.lstrip(" ，,")))
     # 【编辑:刘欢】 / （责任编辑：孙桂芳）
     if len(t) < 40 and re.match(r"^[(（【\[]\s*(?:责任编辑|责编|编辑|编审)\s*[:：]", t):
         return True
