@@ -54,9 +54,10 @@ def _sniff_meta(data: bytes) -> str | None:
     return None
 
 
-def _try(data: bytes, codec: str) -> tuple[int, str | None]:
+def _try(data: bytes, codec: str, limit: int | None = None) -> tuple[int, str | None]:
     """(number of undecodable spots, the text when clean), tolerating one truncated
-    character at the very end."""
+    character at the very end. With ``limit``, counting stops once it is exceeded (the
+    count returned is then only known to be > limit)."""
     try:
         return 0, data.decode(codec)
     except UnicodeDecodeError as exc:
@@ -64,7 +65,16 @@ def _try(data: bytes, codec: str) -> tuple[int, str | None]:
             return 0, None
     except LookupError:
         return 1 << 30, None
-    return data.decode(codec, "replace").count("\ufffd"), None
+    if limit is None:
+        return data.decode(codec, "replace").count("\ufffd"), None
+    dec = codecs.getincrementaldecoder(codec)("replace")
+    errs = 0
+    step = 16384
+    for i in range(0, len(data), step):
+        errs += dec.decode(data[i: i + step], i + step >= len(data)).count("\ufffd")
+        if errs > limit:
+            break
+    return errs, None
 
 
 def _has_multibyte_utf8(data: bytes) -> bool:
@@ -108,7 +118,7 @@ def _decode_html(data: bytes, http_encoding: str | None) -> tuple[str, str]:
 
     # Valid UTF-8 with multi-byte sequences is practically never a GBK or Big5 page:
     # prefer it over a declaration that is a legacy charset.
-    errs, text = _try(data, "utf-8")
+    errs, text = _try(data, "utf-8", len(data) // 20000)
     if errs == 0 and _has_multibyte_utf8(data):
         if not candidates or candidates[0] != "utf-8":
             return _decode(data, "utf-8", text), "utf-8"
@@ -118,12 +128,15 @@ def _decode_html(data: bytes, http_encoding: str | None) -> tuple[str, str]:
     order = strong + [c for c in rules.DETECTION_ORDER if c not in strong] + weak
     tried: list[tuple[int, int, str]] = []
     utf8 = (errs, text)
+    limit = len(data) // 20000
     for rank, codec in enumerate(order):
-        errs, text = utf8 if codec == "utf-8" else _try(data, codec)
+        errs, text = utf8 if codec == "utf-8" else _try(data, codec, limit)
         # A handful of stray bytes in a large page is normal for legacy CMSs.
-        if errs <= len(data) // 20000:
+        if errs <= limit:
             return _decode(data, codec, text), codec
         tried.append((errs, rank, codec))
+    # Nothing decodes cleanly: the codec with the fewest errors (counted in full).
+    tried = [(_try(data, c)[0], r, c) for _e, r, c in tried]
     tried.sort()
     codec = tried[0][2] if tried else "utf-8"
     return _decode(data, codec), codec

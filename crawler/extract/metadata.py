@@ -376,6 +376,31 @@ def _line_dates(texts: Iterable[str], year: int | None, *, labelled_only: bool =
     return None
 
 
+def _line_dates_pair(texts: list[str], year: int | None, max_len: int = 201
+                     ) -> tuple[DateValue | None, DateValue | None]:
+    """In one pass: what ``_line_dates(texts, labelled_only=True)`` and
+    ``_line_dates([t for t in texts if len(t) < max_len])`` return."""
+    labelled: DateValue | None = None
+    plain: DateValue | None = None
+    for t in texts:
+        if len(t) > 200 or not _DATEISH_RE.search(t) or rules.BAD_DATE_CONTEXT_RE.search(t):
+            continue
+        want_l = labelled is None and rules.DATE_LABEL_RE.search(t) is not None
+        want_p = plain is None and len(t) < max_len
+        if not (want_l or want_p):
+            continue
+        dv = parse_date(t, year=year)
+        if dv is None:
+            continue
+        if want_l:
+            labelled = dv
+        if want_p:
+            plain = dv
+        if labelled is not None and plain is not None:
+            break
+    return labelled, plain
+
+
 def find_date(head: Head, header: list[str], zone: list[str],
               page: list[str] | Callable[[], list[str]], url: str | None) -> str | None:
     """``page``: the page's non-link lines, or a function giving them (only called when
@@ -391,12 +416,10 @@ def find_date(head: Head, header: list[str], zone: list[str],
         v = _jsonld_get(head, "datePublished") or _jsonld_get(head, "dateCreated")
         if isinstance(v, str):
             yield parse_date(v)
-        yield _line_dates(zone, year, labelled_only=True)
-        yield _line_dates(zone, year)
+        yield from _line_dates_pair(zone, year)
         yield date_from_url(url)
         page_t = page() if callable(page) else page
-        yield _line_dates(page_t, year, labelled_only=True)
-        yield _line_dates([t for t in page_t if len(t) < 60], year)
+        yield from _line_dates_pair(page_t, year, max_len=60)
 
     gen = (dv for dv in candidates() if dv is not None)
     first = next(gen, None)
