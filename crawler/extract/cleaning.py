@@ -250,7 +250,7 @@ def skeleton(nodes: list[etree._Element], *, in_place: bool = False) -> str:
     get_stats = stats.get
     for el in reversed(els):
         tx = el.text
-        t = len("".join(tx.split())) if tx else 0
+        t = len("".join(tx.split())) if tx and not tx.isspace() else 0
         link = nl = 0
         blk = brk = False
         for ch in el:
@@ -267,7 +267,7 @@ def skeleton(nodes: list[etree._Element], *, in_place: bool = False) -> str:
                 if cs[4]:
                     brk = True
             tail = ch.tail
-            if tail:
+            if tail and not tail.isspace():
                 t += len("".join(tail.split()))
         if el.tag == "a":
             link = t

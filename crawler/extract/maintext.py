@@ -145,7 +145,7 @@ def walk(root: etree._Element, page_root: etree._Element | None = None
             stack.append(st)
             t = el.text
             if t:
-                n = len("".join(t.split()))
+                n = 0 if t.isspace() else len("".join(t.split()))
                 if n:
                     st.text += n
                     if link_depth:
@@ -180,7 +180,7 @@ def walk(root: etree._Element, page_root: etree._Element | None = None
                         owners.pop()
             elif tag == "a" and link_depth:
                 link_depth -= 1
-            if t and pst is not None:
+            if t and pst is not None and not t.isspace():
                 n = len("".join(t.split()))
                 if n:
                     pst.text += n
