@@ -13,20 +13,23 @@ so noise does not fail the gate but a real regression does.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 #: Minimum values (strict rates from score.py's summary line).
 FLOORS: dict[str, float] = {
-    "body_f1": 0.92,
+    "body_f1": 0.94,
+    "body_f1_2010": 0.93,  # pages whose truth has a year >= 2010 (see body_f1_2010())
     "with": 0.90,
     "without": 0.98,
-    "title": 0.93,
-    "date": 0.90,
-    "time": 0.92,
+    "title": 0.97,
+    "date": 0.95,
+    "time": 0.96,
     "author": 0.86,
     "source": 0.98,
     "editor": 0.98,
@@ -49,6 +52,31 @@ def parse_summary(line: str) -> dict[str, float | None]:
         except ValueError:
             out[key] = None  # "na"
     return out
+
+
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+#: Truth keys that are not provenance (their years say nothing about the page's age).
+_NOT_PROVENANCE = {"body", "title", "with", "without", "author", "source", "editor", "notes",
+                   "title_alt", "author_alt", "source_alt", "editor_alt"}
+
+
+def body_f1_2010(report: dict) -> float | None:
+    """Mean body F1 over the pages whose truth JSON has a year >= 2010 in published_at or
+    its provenance keys (url, orig_path, ...): the modern pages."""
+    scores = []
+    for page in report.get("pages", []):
+        f1 = (page.get("scores") or {}).get("body_F1")
+        if f1 is None:
+            continue
+        try:
+            truth = json.loads(Path(page["file"]).with_suffix(".json").read_text("utf-8"))
+        except (OSError, ValueError, KeyError):
+            continue
+        prov = " ".join(str(v) for k, v in truth.items() if k not in _NOT_PROVENANCE)
+        years = [int(y) for y in _YEAR_RE.findall(prov)]
+        if years and max(years) >= 2010:
+            scores.append(f1)
+    return sum(scores) / len(scores) if scores else None
 
 
 def check(metrics: dict[str, float | None]) -> list[str]:
@@ -78,14 +106,25 @@ def main(argv: list[str] | None = None) -> int:
     if not score.exists():
         print("eval gate: skipped (../shared/eval absent)")
         return 0
-    proc = subprocess.run([sys.executable, str(score), "--cmd", args.cmd],
-                          capture_output=True, text=True, timeout=3600)
+    with tempfile.TemporaryDirectory() as tmp:
+        report_path = Path(tmp) / "report.json"
+        proc = subprocess.run([sys.executable, str(score), "--cmd", args.cmd,
+                               "--report", str(report_path)],
+                              capture_output=True, text=True, timeout=3600)
+        try:
+            report = json.loads(report_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            report = {}
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("summary ")]
     if proc.returncode != 0 or not lines:
         print(f"eval gate: score.py failed (exit {proc.returncode})\n{proc.stderr[-2000:]}")
         return 1
     print(lines[-1])
-    failures = check(parse_summary(lines[-1]))
+    metrics = parse_summary(lines[-1])
+    metrics["body_f1_2010"] = body_f1_2010(report)
+    if metrics["body_f1_2010"] is not None:
+        print(f"body_f1 on 2010+ pages: {metrics['body_f1_2010']:.3f}")
+    failures = check(metrics)
     if failures:
         print("eval gate: FAILED\n  " + "\n  ".join(failures))
         return 1
