@@ -33,12 +33,44 @@ def checkpoints_for(pages: int) -> list[int]:
     return [max(1, pages * k // 4) for k in (1, 2, 3, 4)]
 
 
-def rss_at(samples: list[tuple[float, int, float]], n: int) -> tuple[float, int] | None:
-    """RSS (MB) of the first sample taken once ``n`` requests were answered."""
+def rss_at(samples: list[tuple[float, int, float]], n: int,
+           total: int) -> tuple[float, int] | None:  # fmt: skip
+    """RSS (MB) of the first sample taken once ``n`` requests were answered.
+
+    A sample taken after the last request (``total``) is from the crawl's shutdown, when
+    the extraction workers are already exiting; the last sample before it stands in.
+    """
+    before = None
     for _t, reqs, rss in samples:
         if reqs >= n:
+            if reqs >= total and before is not None:
+                return before
             return rss, reqs
-    return None
+        if rss > 0:
+            before = (rss, reqs)
+    return before if n <= total else None  # the crawl ended before another sample
+
+
+def report_md(res: dict) -> str:
+    points = res["checkpoints"]
+    return "\n".join([
+        "# Memory: RSS of one long full crawl",
+        "",
+        f"Date {res['machine']['date']}; nproc {res['machine']['nproc']}; CPU "
+        f"{res['machine']['cpu']}; code {res['machine']['commit']}. Server: {res['server']}.",
+        "",
+        "Command: `" + res["command"] + "`",
+        "",
+        f"{res['pages']} pages fetched, {res['archived']} articles archived, exit code "
+        f"{res['returncode']}, {res['wall_s']} s wall, {res['cpu_s']} s CPU, "
+        f"{res['processes']} processes. **Peak RSS {res['peak_rss_mb']} MB** (crawl process "
+        "+ extraction workers, sampled every 0.25 s; largest single process "
+        f"{res['peak_rss_largest_process_mb']} MB by ru_maxrss); growth between the first "
+        f"and last checkpoint {res['growth_mb_per_1k_pages']} MB per 1,000 pages.",
+        "",
+        common.md_table(["pages fetched", "at request", "VmRSS MB (process tree)"],
+                        [[p["pages"], p["at_requests"], p["rss_mb"]] for p in points]),
+    ]) + "\n"  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,15 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         res["command"] = " ".join(cmd).replace(str(common.ROOT) + "/", "")
         print(f"server: {server.kind} at {server.url}; crawling", flush=True)
         run = common.run_measured(cmd, server=server, interval=0.25)
+        server_pages = server.requests()
     with sqlite3.connect(db) as conn:
         archived = conn.execute("select count(*) from articles").fetchone()[0]
-    pages = run.samples[-1][1] if run.samples else 0
-    pages = max(pages, archived)
-    stats = common.scrapy_stats(work / "crawl.log")
-    pages = int(stats.get("response_received_count") or pages)
+    pages = server_pages  # the access log: Scrapy may dump its stats more than once
     points = []
     for n in checkpoints_for(pages):
-        hit = rss_at(run.samples, n)
+        hit = rss_at(run.samples, n, pages)
         if hit:
             points.append({"pages": n, "at_requests": hit[1], "rss_mb": round(hit[0], 1)})
     growth = None
@@ -97,23 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     if run.returncode != 0:
         res["stderr"] = (run.stderr or run.stdout)[-2000:]
-    md = "\n".join([
-        "# Memory: RSS of one long full crawl",
-        "",
-        f"Date {res['machine']['date']}; nproc {res['machine']['nproc']}; CPU "
-        f"{res['machine']['cpu']}; code {res['machine']['commit']}. Server: {res['server']}.",
-        "",
-        "Command: `" + res["command"] + "`",
-        "",
-        f"{pages} pages fetched, {archived} articles archived, exit code {run.returncode}, "
-        f"{res['wall_s']} s wall, {res['cpu_s']} s CPU, {run.processes} processes. "
-        f"**Peak RSS {res['peak_rss_mb']} MB** (crawl process + extraction workers, sampled "
-        f"every 0.25 s; largest single process {res['peak_rss_largest_process_mb']} MB by "
-        f"ru_maxrss); growth between the first and last checkpoint {growth} MB per 1,000 pages.",
-        "",
-        common.md_table(["pages fetched", "VmRSS MB (process tree)"],
-                        [[p["pages"], p["rss_mb"]] for p in points]),
-    ]) + "\n"  # fmt: skip
+    md = report_md(res)
     print(md)
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
