@@ -91,6 +91,9 @@ def _extract(
     body = maintext.body_from_nodes(nodes, title, in_place=not fields)
     if idxs:
         b_start, b_end = idxs[0], idxs[-1]
+        attrs = maintext.document_attributes(lines, b_start) if body else []
+        if attrs:
+            body = "\n".join(attrs) + "\n" + body
     else:
         b_start, b_end = (tidx or 0), min(len(lines) - 1, (tidx or 0) + 40)
     if tidx is not None and tidx <= b_start:

@@ -471,3 +471,56 @@ def body_from_nodes(nodes: list[etree._Element], title: str | None, *,
 
 def extract_body(root: etree._Element, title: str | None) -> str | None:
     return body_from_nodes(select_nodes(root), title)
+
+
+#: Labels of an official document's attribute table (政府信息公开 索引 box).
+_DOC_ATTR_RE = re.compile(
+    r"^(索\s*引\s*号|发文机关|发文单位|成文日期|发文字号|文\s*号|发布日期|主题分类|分\s*类|"
+    r"标\s*题|主\s*题\s*词|有\s*效\s*性|公开方式|公开范围|生效日期|废止日期)\s*[:：]\s*"
+)
+#: Labels only such a table has (at least three of them).
+_DOC_ATTR_KEYS = ("索引号", "发文机关", "发文单位", "成文日期", "发文字号")
+
+
+def document_attributes(lines: list[cleaning.Line], start: int) -> list[str]:
+    """The rows (label and value on one line) of an official document's attribute table
+    (索引号 / 发文机关 / 成文日期 / 发文字号 …) among the lines just above the article
+    (``lines[start]`` is its first line): on government portals it is part of the document."""
+    runs: list[list[str]] = []
+    rows: list[str] = []
+    labels: set[str] = set()
+    window = lines[max(0, start - 40): start]
+    i = 0
+    while i < len(window):
+        t = cleaning.collapse_ws(window[i].text)
+        m = _DOC_ATTR_RE.match(t)
+        if not m:
+            if rows:
+                runs.append(rows)
+            rows, labels = [], set()
+            i += 1
+            continue
+        label = "".join(m.group(1).split())
+        if label in labels:  # the same table again (another layout of the page)
+            runs.append(rows)
+            rows, labels = [], set()
+        labels.add(label)
+        if m.end() < len(t):
+            rows.append(t)
+            i += 1
+            continue
+        nxt = cleaning.collapse_ws(window[i + 1].text) if i + 1 < len(window) else ""
+        if nxt and not _DOC_ATTR_RE.match(nxt) and len(nxt) <= 120:
+            rows.append(f"{t} {nxt}")
+            i += 2
+        else:
+            rows.append(t)
+            i += 1
+    if rows:
+        runs.append(rows)
+    for run in reversed(runs):
+        keys = {k for k in _DOC_ATTR_KEYS if any("".join(r.split()).startswith(k) for r in run)}
+        if len(keys) >= 3:
+            return run
+    return []
+

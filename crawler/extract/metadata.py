@@ -145,6 +145,10 @@ def _joined_headline(lines: list[cleaning.Line], idx: int, text: str, segs: list
     return text
 
 
+#: A line that is only a label (a table cell before its value's cell): 发文字号：
+_LABEL_CELL_RE = re.compile(r"^\s*[\u4e00-\u9fff][\u4e00-\u9fff\s]{1,7}[:：]\s*$")
+
+
 def find_title(lines: list[cleaning.Line], head: Head, body_start: int | None = None
                ) -> tuple[str | None, int | None]:
     """The headline and its line index in ``lines``."""
@@ -215,6 +219,8 @@ def find_title(lines: list[cleaning.Line], head: Head, body_start: int | None = 
             ln = lines[i]
             t = ln.text
             n = norm(t)
+            if i > 0 and _LABEL_CELL_RE.match(lines[i - 1].text):
+                continue  # the value of the label in the cell before (发文字号：)
             if (6 <= len(n) <= 60 and ln.link_ratio < 0.3
                     and not t.rstrip().endswith(("。", "：", ":", "，"))
                     and sum(t.count(p) for p in "，。；") <= 1
