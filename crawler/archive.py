@@ -20,6 +20,7 @@ import json
 import os
 import sqlite3
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -255,14 +256,12 @@ class Archive:
             record["archived_at"] = utcnow()
             record["crawl_id"] = crawl_id
             record["duplicate_of"] = self._link_duplicate(article.url, article.body or "")
-            self.db["articles"].insert(record)
+            self._insert("articles", record)
             return "new"
         previous = dict(zip((*EXTRACTED_FIELDS, "fetched_at"), old, strict=True))
         if all(previous[f] == record[f] for f in EXTRACTED_FIELDS):
             return "unchanged"
-        self.db["article_versions"].insert(
-            {"url": article.url, **previous, "replaced_at": utcnow()}
-        )
+        self._insert("article_versions", {"url": article.url, **previous, "replaced_at": utcnow()})
         update = {f: record[f] for f in (*EXTRACTED_FIELDS, "fetched_at", "site")}
         if previous["body"] != record["body"]:
             update["duplicate_of"] = self._link_duplicate(article.url, article.body or "")
@@ -299,6 +298,15 @@ class Archive:
                     )
             return outcome, changed
 
+    def _insert(self, table: str, record: dict[str, Any]) -> None:
+        """A plain parameterised INSERT into a table the schema created (the hot path:
+        sqlite-utils' ``Table.insert`` introspects the table on every call)."""
+        names = ", ".join(f'"{k}"' for k in record)
+        marks = ", ".join("?" * len(record))
+        self.db.conn.execute(
+            f'insert into "{table}" ({names}) values ({marks})', list(record.values())
+        )
+
     # -- raw pages ----------------------------------------------------------------------------
     def store_page(self, page: RawPage) -> None:
         """Keep a fetched response that produced no article (it can be re-extracted later)."""
@@ -306,7 +314,8 @@ class Archive:
             self._insert_page(page)
 
     def _insert_page(self, page: RawPage) -> None:
-        self.db["pages"].insert(
+        self._insert(
+            "pages",
             {"url": page.url, "site": page.site, "final_url": page.final_url,
              "status": page.status,
              "headers": json.dumps(page.headers, ensure_ascii=False),
@@ -347,14 +356,23 @@ class Archive:
         conn.executemany(
             "insert into fingerprints (hash, url) values (?, ?)", [(h, url) for h in hashes]
         )
-        marks = ",".join("?" * len(hashes))
-        candidates = conn.execute(
-            f"select f.url, count(*) as n from fingerprints f where f.hash in ({marks})"
-            " and f.url != ? group by f.url having n >= ? order by n desc limit 10",
-            [*hashes, url, dedupe.MIN_SHARED],
-        ).fetchall()
+        # Each sketch hash is looked up on its own, newest rows first and at most
+        # CANDIDATES_PER_HASH of them: a very common 4-gram cannot make every insert
+        # read more rows as the archive grows, and a real copy shares about half its
+        # sketch, so its rarer hashes still find it.
+        shared: Counter[str] = Counter()
+        for h in hashes:
+            shared.update(
+                r[0]
+                for r in conn.execute(
+                    "select url from fingerprints where hash = ? order by rowid desc limit ?",
+                    [h, dedupe.CANDIDATES_PER_HASH],
+                )
+                if r[0] != url
+            )
+        candidates = [u for u, n in shared.most_common(10) if n >= dedupe.MIN_SHARED]
         best: tuple[str, str] | None = None  # (archived_at, root url)
-        for other, _ in candidates:
+        for other in candidates:
             theirs = [r[0] for r in conn.execute(
                 "select hash from fingerprints where url = ?", [other])]  # fmt: skip
             if dedupe.estimate(hashes, theirs) < dedupe.ESTIMATE_FLOOR:

@@ -30,6 +30,8 @@ MIN_CHARS = 60
 #: Candidates must share this many sketch hashes (for Jaccard 0.5 the expected number
 #: is about 8 of 16; fewer than 2 happens with probability under 0.1%).
 MIN_SHARED = 2
+#: Rows read per sketch hash when looking for candidates (newest first).
+CANDIDATES_PER_HASH = 64
 #: Candidates whose sketch estimate is below this are not checked on full shingles.
 ESTIMATE_FLOOR = 0.25
 
