@@ -4,24 +4,29 @@ ARTICLES ?= 2000
 PAIRS ?= 3
 PAGES ?= 20000
 N ?= 5000
+ARTICLES_RX ?= 600
 
-.PHONY: bench bench-crawl bench-memory bench-archive bench-smoke
+.PHONY: bench bench-crawl bench-memory bench-archive bench-reextract bench-smoke
 
 bench: bench-crawl bench-memory bench-archive
-	@if [ -f benchmarks/bench_extract.py ]; then $(PY) benchmarks/bench_extract.py; fi
-	@if [ -f benchmarks/bench_search.py ]; then $(PY) benchmarks/bench_search.py; fi
+	$(PY) -m benchmarks.bench_extract
+	$(PY) -m benchmarks.bench_search
+	$(MAKE) bench-reextract
 
 bench-crawl:
-	$(PY) benchmarks/bench_crawl.py --articles $(ARTICLES) --pairs $(PAIRS) --profile cprofile \
+	$(PY) -m benchmarks.bench_crawl --articles $(ARTICLES) --pairs $(PAIRS) --profile cprofile \
 		--report benchmarks/results/crawl.md --json benchmarks/out/crawl-results.json
 
 bench-memory:
-	$(PY) benchmarks/bench_memory.py --pages $(PAGES) \
+	$(PY) -m benchmarks.bench_memory --pages $(PAGES) \
 		--report benchmarks/results/memory.md --json benchmarks/out/memory-results.json
 
 bench-archive:
-	$(PY) benchmarks/bench_archive.py --articles $(N) \
+	$(PY) -m benchmarks.bench_archive --articles $(N) \
 		--report benchmarks/results/archive.md --json benchmarks/out/archive-results.json
 
+bench-reextract:
+	$(PY) -m benchmarks.bench_reextract --articles $(ARTICLES_RX) --pairs $(PAIRS)
+
 bench-smoke:
-	$(PY) benchmarks/run_all.py --smoke
+	$(PY) -m benchmarks.run_all --smoke

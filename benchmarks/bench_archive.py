@@ -1,7 +1,7 @@
 """Archive: insert rate of ``Archive.upsert_article`` and database bytes per article.
 
-    .venv/bin/python benchmarks/bench_archive.py                  # 10,000 articles
-    .venv/bin/python benchmarks/bench_archive.py --articles 200   # smoke size
+    .venv/bin/python -m benchmarks.bench_archive                  # 10,000 articles
+    .venv/bin/python -m benchmarks.bench_archive --articles 200   # smoke size
 
 Articles come from the crawl mirror's generator (:mod:`mirror`, seeded): the title, time,
 来源/作者/编辑 and paragraphs of each generated article page, and the page itself (~90 KB
@@ -34,10 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import common  # noqa: E402
-import mirror  # noqa: E402
+from benchmarks import common, mirror  # noqa: E402
 
 BATCH = 250
 
@@ -209,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.out / "archive"
     work.mkdir(parents=True, exist_ok=True)
     res: dict = {"machine": common.machine(), "variants": [],
-                 "command": f".venv/bin/python benchmarks/bench_archive.py --articles "
+                 "command": f".venv/bin/python -m benchmarks.bench_archive --articles "
                             f"{args.articles}"}  # fmt: skip
     from crawler.archive import Archive
 

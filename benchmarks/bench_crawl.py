@@ -29,10 +29,7 @@ import statistics
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import common  # noqa: E402
-import mirror  # noqa: E402
+from benchmarks import common, mirror  # noqa: E402
 
 
 def full_cmd(profiles: list[Path], db: Path, log: Path) -> list[str]:

@@ -1,7 +1,7 @@
 """Memory: peak RSS of a long ``newsarchive crawl``, and RSS as the page count grows.
 
-    .venv/bin/python benchmarks/bench_memory.py                    # 20,000 pages
-    .venv/bin/python benchmarks/bench_memory.py --pages 600 --server python
+    .venv/bin/python -m benchmarks.bench_memory                    # 20,000 pages
+    .venv/bin/python -m benchmarks.bench_memory --pages 600 --server python
 
 One full crawl (same command and settings as ``bench_crawl.py``) of a mirror with at
 least ``--pages`` pages (articles + list pages) into a fresh archive. While it runs, the
@@ -20,11 +20,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import common  # noqa: E402
-import mirror  # noqa: E402
-from bench_crawl import full_cmd  # noqa: E402
+from benchmarks import common, mirror  # noqa: E402
+from benchmarks.bench_crawl import full_cmd  # noqa: E402
 
 
 def checkpoints_for(pages: int) -> list[int]:

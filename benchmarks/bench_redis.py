@@ -1,6 +1,6 @@
 """Distributed crawl throughput: 1 vs 2 workers on one Redis frontier, and the ingest rate.
 
-    .venv/bin/python benchmarks/bench_redis.py [--articles 600] [--out benchmarks/out/redis]
+    .venv/bin/python -m benchmarks.bench_redis [--articles 600] [--out benchmarks/out/redis]
 
 Serves the benchmark mirror (``mirror.py``: two portals, ~90 KB article pages) on
 127.0.0.1 (nginx when installed, else Python's http.server), starts a private
@@ -21,8 +21,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import (  # noqa: E402
     CRAWL_SETTINGS,
@@ -135,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args.results.write_text(
         "# Distributed crawl: 1 vs 2 workers on one Redis frontier, and ingest\n\n"
-        f"`.venv/bin/python benchmarks/bench_redis.py --articles {args.articles}` on "
+        f"`.venv/bin/python -m benchmarks.bench_redis --articles {args.articles}` on "
         f"{m.get('cpu', '?')} ({m.get('nproc', '?')} CPUs, load average "
         f"{m.get('loadavg_at_start', '?')} at start), served by {kind}, Redis "
         "from Debian's package on 127.0.0.1. Each run: a fresh archive, `seed`, the "

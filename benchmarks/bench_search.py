@@ -1,7 +1,7 @@
 """Search benchmark: indexing rate, index size, query latency on a generated archive.
 
-    .venv/bin/python benchmarks/bench_search.py --smoke            # CI: seconds, no timings judged
-    .venv/bin/python benchmarks/bench_search.py --articles 200000  # the reported run
+    .venv/bin/python -m benchmarks.bench_search --smoke            # CI: seconds, no timings judged
+    .venv/bin/python -m benchmarks.bench_search --articles 200000  # the reported run
 
 Articles are generated (seeded, reproducible): Chinese-like text from the 3,755 GB2312
 level-1 characters, grouped into a 40,000-word vocabulary drawn with Zipf frequencies
@@ -34,7 +34,6 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 import sqlite_utils  # noqa: E402
 

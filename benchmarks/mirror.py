@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (HTML template lines with CJK text read better unbroken)
 """A deterministic local mirror of two consumer-news portals, for the crawl benchmarks.
 
-    .venv/bin/python benchmarks/mirror.py --articles 2400 --out benchmarks/out/mirror
+    .venv/bin/python -m benchmarks.mirror --articles 2400 --out benchmarks/out/mirror
 
 Writes two sites in the layout of the archetype page (``/work/shared/seed/``) and of the
 demo portal: a top bar, a nav of ~60 links, a left sidebar (热点推荐, 专题, 投诉热线),

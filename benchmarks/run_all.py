@@ -1,7 +1,7 @@
 """Run every benchmark, or a smoke-sized pass of each for CI.
 
-    .venv/bin/python benchmarks/run_all.py            # the reported sizes (make bench)
-    .venv/bin/python benchmarks/run_all.py --smoke    # seconds: tiny mirror, 1 pair, no nginx
+    .venv/bin/python -m benchmarks.run_all            # the reported sizes (make bench)
+    .venv/bin/python -m benchmarks.run_all --smoke    # seconds: tiny mirror, 1 pair, no nginx
 
 Full runs write Markdown reports to ``benchmarks/results/{crawl,memory,archive}.md``
 (summarised by hand in ``benchmarks/RESULTS.md``) and raw JSON to ``benchmarks/out/``.
@@ -24,9 +24,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 
-import common  # noqa: E402
+from benchmarks import common  # noqa: E402
 
 
 def run(cmd: list[str]) -> int:
@@ -57,24 +56,24 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("crawl", "memory", "archive"):
         if name not in only:
             continue
-        cmd = [py, str(HERE / f"bench_{name}.py"), *sizes[name], "--out", str(out),
+        cmd = [py, "-m", f"benchmarks.bench_{name}", *sizes[name], "--out", str(out),
                "--report", str(reports / f"{name}.md"),
                "--json", str(out / f"{name}-results.json")]  # fmt: skip
         if run(cmd) != 0:
             failed.append(name)
     if "others" in only:
-        for script in ("bench_extract.py", "bench_search.py"):
-            path = HERE / script
-            if not path.exists():
+        for script in ("bench_extract", "bench_search", "bench_reextract"):
+            if not (HERE / f"{script}.py").exists():
                 continue
+            module = ["-m", f"benchmarks.{script}"]
             extra: list[str] = []
             if args.smoke:
-                helptext = subprocess.run([py, str(path), "--help"], capture_output=True,
+                helptext = subprocess.run([py, *module, "--help"], capture_output=True,
                                           text=True, cwd=common.ROOT).stdout  # fmt: skip
                 if "--smoke" not in helptext:
                     continue
                 extra = ["--smoke"]
-            if run([py, str(path), *extra]) != 0:
+            if run([py, *module, *extra]) != 0:
                 failed.append(script)
     summary = {"smoke": args.smoke, "out": str(out), "failed": failed}
     common.write_json(out / "run_all.json", summary)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_benchmark_smoke_run(tmp_path: Path) -> None:
     out = tmp_path / "bench"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run_all.py"), "--smoke", "--out", str(out),
+        [sys.executable, "-m", "benchmarks.run_all", "--smoke", "--out", str(out),
          "--only", "crawl", "--only", "memory", "--only", "archive"],
         capture_output=True, text=True, timeout=170, cwd=ROOT,
     )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Reproducible measurements of newsarchive: run each as ``python -m benchmarks.NAME``."""
