@@ -417,14 +417,14 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
         t = cleaning.collapse_ws(ln.text)
         if not t:
             continue
-        if rules.END_MARKER_RE.match(t) and len(t) < 60:
+        if len(t) < 60 and rules.END_MARKER_RE.match(t):
             if seen_text >= 60:
                 # Stop here unless real prose follows (a 延伸阅读 box in the middle).
                 after = sum(_prose_chars(x) for x in lines[i + 1:])
                 if after < max(200, 0.5 * seen_text):
                     break
             continue
-        if rules.BOILERPLATE_LINE_RE.match(t):
+        if len(t) <= rules.BOILERPLATE_LINE_MAX and rules.BOILERPLATE_LINE_RE.match(t):
             continue
         if ntitle and len(out) < 6 and len(t) <= 2 * len(ntitle) + 40 and (
                 _norm(t) == ntitle or (skip_to := _title_lines_end(lines, i, ntitle)) > i):

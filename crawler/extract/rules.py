@@ -155,6 +155,11 @@ BOILERPLATE_LINE_RE = re.compile(
     re.IGNORECASE,
 )
 
+#: Lines longer than this are not tried against BOILERPLATE_LINE_RE: its longest
+#: alternative is a 免责声明/版权声明/声明 label, a colon and 200 characters (only runs of
+#: digits or spaces could make a match longer).
+BOILERPLATE_LINE_MAX = 210
+
 #: Disclaimer / copyright paragraphs: never scored as article paragraphs.
 DISCLAIMER_RE = re.compile(
     r"版权所有|著作权|Copyright|©|版权声明|免责声明|不代表本(?:站|网)|转载请注明|未经授权|ICP备",
