@@ -26,6 +26,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -108,16 +109,26 @@ def _python() -> str:
 # --------------------------------------------------------------------------- quality
 
 
-def score(eval_dir: Path, cmd: str, sets: tuple[str, ...]) -> tuple[str, str]:
-    """Run score.py; returns (table, summary line)."""
-    proc = subprocess.run(
-        [sys.executable, str(eval_dir / "score.py"), "--cmd", cmd, "--sets", ",".join(sets)],
-        capture_output=True, text=True, timeout=3600,
-    )
+def score(eval_dir: Path, cmd: str, sets: tuple[str, ...]) -> tuple[str, str, float | None]:
+    """Run score.py; returns (table, summary line, body F1 on the 2010+ pages)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from eval_gate import body_f1_2010
+
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        proc = subprocess.run(
+            [sys.executable, str(eval_dir / "score.py"), "--cmd", cmd, "--sets", ",".join(sets),
+             "--report", str(report)],
+            capture_output=True, text=True, timeout=3600,
+        )
+        try:
+            f1_2010 = body_f1_2010(json.loads(report.read_text("utf-8")))
+        except (OSError, ValueError):
+            f1_2010 = None
     lines = proc.stdout.strip().splitlines()
     summary = next((ln for ln in reversed(lines) if ln.startswith("summary ")), "summary (none)")
     table = "\n".join(ln for ln in lines if ln and not ln.startswith("summary "))
-    return table, summary
+    return table, summary, f1_2010
 
 
 def newsarchive_cmd() -> str:
@@ -228,12 +239,17 @@ def main(argv: list[str] | None = None) -> int:
                 report.append(f"- {name}: not installed, skipped")
     summaries = []
     for name, cmd in extractors:
-        table, summary = score(eval_dir, cmd, sets)
+        table, summary, f1_2010 = score(eval_dir, cmd, sets)
         print(f"{name}: {summary}", flush=True)
-        summaries.append((name, summary, table))
-    report += ["| extractor | summary |", "|---|---|"]
-    report += [f"| {n} | `{s}` |" for n, s, _ in summaries]
-    report += ["", "### newsarchive per set", "", "```", summaries[0][2], "```", ""]
+        if f1_2010 is not None:
+            print(f"{name}: body F1 on 2010+ pages {f1_2010:.3f}", flush=True)
+        summaries.append((name, summary, table, f1_2010))
+    report += ["| extractor | summary | body F1, 2010+ pages |", "|---|---|---|"]
+    report += [f"| {n} | `{s}` | {'na' if f is None else f'{f:.3f}'} |"
+               for n, s, _, f in summaries]
+    report += ["", "2010+ pages: truth JSON with a year >= 2010 in published_at or provenance "
+               "(`benchmarks/eval_gate.py`, `body_f1_2010`).",
+               "", "### newsarchive per set", "", "```", summaries[0][2], "```", ""]
 
     report += ["## Speed (in process, pages/s)", ""]
     rates = {"newsarchive": speed("newsarchive", files, rounds)}

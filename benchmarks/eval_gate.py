@@ -24,7 +24,7 @@ from pathlib import Path
 #: Minimum values (strict rates from score.py's summary line).
 FLOORS: dict[str, float] = {
     "body_f1": 0.94,
-    "body_f1_2010": 0.93,  # pages whose truth has a year >= 2010 (see body_f1_2010())
+    "body_f1_2010": 0.935,  # pages whose truth has a year >= 2010 (see body_f1_2010())
     "with": 0.90,
     "without": 0.98,
     "title": 0.97,
