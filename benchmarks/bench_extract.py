@@ -111,8 +111,10 @@ def _python() -> str:
 
 def score(eval_dir: Path, cmd: str, sets: tuple[str, ...]) -> tuple[str, str, float | None]:
     """Run score.py; returns (table, summary line, body F1 on the 2010+ pages)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from eval_gate import body_f1_2010
+    try:
+        from benchmarks.eval_gate import body_f1_2010
+    except ImportError:  # run as a script: benchmarks/ is sys.path[0]
+        from eval_gate import body_f1_2010  # type: ignore[no-redef]
 
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
