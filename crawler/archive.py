@@ -324,25 +324,27 @@ class Archive:
              }  # fmt: skip
         )
 
-    def iter_pages(
-        self, site: str | None = None, since: str | None = None, latest_only: bool = True
-    ) -> Iterator[RawPage]:
-        """Stored responses (the latest per URL by default), filtered like the CLI options.
-
-        ``since`` compares with ``fetched_at``.
-        """
-        sql = "select p.* from pages p where 1"
+    def page_ids(self, site: str | None = None, since: str | None = None) -> list[int]:
+        """Ids of the latest stored response of every URL (of ``site``, fetched since
+        ``since``), oldest first: what ``reextract`` and ``export-warc`` work on."""
+        sql = (
+            "select id from pages p"
+            " where p.id = (select max(id) from pages q where q.url = p.url)"
+        )
         params: list[Any] = []
-        if latest_only:
-            sql += " and p.id = (select max(id) from pages q where q.url = p.url)"
         if site:
             sql += " and p.site = ?"
             params.append(site)
         if since:
             sql += " and p.fetched_at >= ?"
             params.append(since)
-        for row in self.db.query(sql + " order by p.id", params):
-            yield page_from_row(row)
+        return [row[0] for row in self.db.execute(sql + " order by p.id", params)]
+
+    def iter_pages(self, site: str | None = None, since: str | None = None) -> Iterator[RawPage]:
+        """The latest stored response of every URL, filtered like :meth:`page_ids`."""
+        for page_id in self.page_ids(site, since):
+            for row in self.db.query("select * from pages where id = ?", [page_id]):
+                yield page_from_row(row)
 
     # -- syndicated copies ------------------------------------------------------------------
     def _link_duplicate(self, url: str, body: str) -> str | None:

@@ -85,15 +85,7 @@ def _batches(archive: Archive, site: str | None, since: str | None) -> Iterator[
     Only the page ids are read up front; each batch is read when the pool needs it,
     so memory stays bounded and no cursor stays open across the writes.
     """
-    sql = "select id from pages p where p.id = (select max(id) from pages q where q.url = p.url)"
-    params: list[Any] = []
-    if site:
-        sql += " and p.site = ?"
-        params.append(site)
-    if since:
-        sql += " and p.fetched_at >= ?"
-        params.append(since)
-    ids = [row[0] for row in archive.db.execute(sql + " order by p.id", params)]
+    ids = archive.page_ids(site, since)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         marks = ",".join("?" * len(chunk))
