@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import zlib
 from collections.abc import Mapping
 
@@ -18,3 +19,9 @@ def extract_page(
     """Extract one fetched page and compress its bytes for the ``pages`` table."""
     article = extract(body, url, http_encoding=charset, fields=fields or None)
     return article, zlib.compress(body, PAGE_COMPRESSION_LEVEL)
+
+
+def ignore_sigint() -> None:
+    """Pool initializer: a terminal's Ctrl-C reaches the whole process group, but only the
+    crawl should react (it stops cleanly and then shuts the pool down)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

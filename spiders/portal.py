@@ -31,7 +31,7 @@ from crawler.middlewares import describe_failure
 from crawler.profiles import Profile, load_profile
 from crawler.signals import STAT, page_failed
 from crawler.urls import canonical_url
-from crawler.worker import extract_page
+from crawler.worker import extract_page, ignore_sigint
 
 _HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain", b"application/xml")
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
@@ -275,7 +275,9 @@ class PortalSpider(scrapy.Spider):
             return extract_page(*args)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+                max_workers=processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=ignore_sigint,  # Ctrl-C stops the crawl, which stops the pool
             )
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, extract_page, *args)
