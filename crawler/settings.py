@@ -14,7 +14,8 @@ NEWSPIDER_MODULE = "spiders"
 #: The SQLite archive. ``NEWSARCHIVE_DB`` in the environment overrides the default.
 ARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "archive.db")
 #: Worker processes that extract articles (and compress raw pages) beside the crawling
-#: process, so a second core is used; 0 extracts in the crawling process itself.
+#: process, shared by all the sites it crawls, so a second core is used; 0 extracts in
+#: the crawling process itself.
 NEWSARCHIVE_EXTRACT_PROCESSES = 1
 #: A URL where portal operators can learn about the crawler; it goes into the User-Agent.
 NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 import zlib
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 
 from crawler.extract import extract
 from crawler.items import Article
@@ -25,3 +27,39 @@ def ignore_sigint() -> None:
     """Pool initializer: a terminal's Ctrl-C reaches the whole process group, but only the
     crawl should react (it stops cleanly and then shuts the pool down)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class SharedPool:
+    """One extraction pool for every spider of a crawl process, however many sites it
+    crawls: the first spider that needs it starts it, the last one to close shuts it."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._users: set[int] = set()
+
+    def get(self, user: object, processes: int) -> ProcessPoolExecutor:
+        self._users.add(id(user))
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=ignore_sigint,  # Ctrl-C stops the crawl, which stops the pool
+            )
+        return self._pool
+
+    def discard(self, pool: ProcessPoolExecutor) -> None:
+        """Forget ``pool`` if it is the current one and broke (a worker died); the next
+        :meth:`get` starts a new one."""
+        if pool is self._pool:
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def release(self, user: object) -> None:
+        self._users.discard(id(user))
+        if not self._users and self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+#: The crawl process's extraction pool (``NEWSARCHIVE_EXTRACT_PROCESSES`` workers).
+POOL = SharedPool()

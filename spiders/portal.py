@@ -9,9 +9,7 @@ pipelines, and reports failed pages through the :data:`page_failed` signal.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -31,7 +29,7 @@ from crawler.middlewares import describe_failure
 from crawler.profiles import Profile, load_profile
 from crawler.signals import STAT, page_failed
 from crawler.urls import canonical_url
-from crawler.worker import extract_page, ignore_sigint
+from crawler.worker import POOL, extract_page
 
 _HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain", b"application/xml")
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
@@ -81,7 +79,6 @@ class PortalSpider(scrapy.Spider):
         self._pending_lists: dict[int, list[str]] = {}
         self._scheduled_articles: set[str] = set()
         self._skipped_known: set[str] = set()
-        self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -246,7 +243,6 @@ class PortalSpider(scrapy.Spider):
         try:
             article, compressed = await self._extract(response)
         except BrokenProcessPool as exc:  # a worker died (say, lxml crashed on this page)
-            self._pool = None
             self.record_error(response.url, f"extraction crashed: {exc}")
             return
         article.url = response.meta.get("canonical") or canonical_url(response.url)
@@ -273,19 +269,17 @@ class PortalSpider(scrapy.Spider):
         processes = self.settings.getint("NEWSARCHIVE_EXTRACT_PROCESSES")
         if processes <= 0:
             return extract_page(*args)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=processes,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=ignore_sigint,  # Ctrl-C stops the crawl, which stops the pool
-            )
+        pool = POOL.get(self, processes)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, extract_page, *args)
+        try:
+            return await loop.run_in_executor(pool, extract_page, *args)
+        except BrokenProcessPool:
+            POOL.discard(pool)
+            raise
 
     def _close_pool(self, spider: scrapy.Spider) -> None:
-        if spider is self and self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if spider is self:
+            POOL.release(self)
 
     def _check_html(self, response: Response) -> bool:
         body = response.body
