@@ -38,6 +38,10 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
+#: Scrapy starts this many tasks for the output of every callback; our pipelines are
+#: synchronous and an article page yields one item, so 1 saves ~25% of crawl CPU
+#: (the default of 100 costs ~200 event-loop callbacks per page; benchmarks/RESULTS.md).
+CONCURRENT_ITEMS = 1
 #: Retries wait: as long as a 503/429 response's Retry-After asks (at most
 #: NEWSARCHIVE_RETRY_AFTER_MAX s, else the page fails at once), otherwise
 #: NEWSARCHIVE_RETRY_BACKOFF s doubled each try, at most NEWSARCHIVE_RETRY_BACKOFF_MAX s.
