@@ -362,16 +362,15 @@ class Archive:
         # CANDIDATES_PER_HASH of them: a very common 4-gram cannot make every insert
         # read more rows as the archive grows, and a real copy shares about half its
         # sketch, so its rarer hashes still find it.
-        shared: Counter[str] = Counter()
-        for h in hashes:
-            shared.update(
-                r[0]
-                for r in conn.execute(
-                    "select url from fingerprints where hash = ? order by rowid desc limit ?",
-                    [h, dedupe.CANDIDATES_PER_HASH],
-                )
-                if r[0] != url
-            )
+        per_hash = (
+            "select url from (select url from fingerprints where hash = ?"
+            f" order by rowid desc limit {int(dedupe.CANDIDATES_PER_HASH)})"
+        )
+        shared: Counter[str] = Counter(
+            r[0]
+            for r in conn.execute(" union all ".join([per_hash] * len(hashes)), hashes)
+            if r[0] != url
+        )
         candidates = [u for u, n in shared.most_common(10) if n >= dedupe.MIN_SHARED]
         best: tuple[str, str] | None = None  # (archived_at, root url)
         for other in candidates:
