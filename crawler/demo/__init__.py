@@ -78,3 +78,13 @@ def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
 def base_url(server: ThreadingHTTPServer) -> str:
     host, port = server.server_address[:2]
     return f"http://{host}:{port}"
+
+
+def serve_until_interrupted(server: ThreadingHTTPServer) -> None:
+    """Serve in the foreground until Ctrl-C, then close the socket."""
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.demo import PORTAL_DIR, base_url, make_server
+from crawler.demo import PORTAL_DIR, base_url, make_server, serve_until_interrupted
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,12 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server = make_server(args.root, args.host, args.port, args.log)
     print(base_url(server), flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
     return 0
 
 

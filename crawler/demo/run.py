@@ -15,6 +15,7 @@ from crawler.demo import (
     base_url,
     make_server,
     serve_in_thread,
+    serve_until_interrupted,
 )
 from crawler.errors import NewsarchiveError
 from crawler.profiles import load_profile
@@ -60,9 +61,4 @@ def serve_demo(port: int | None = None) -> None:
     """Serve the demo portal in the foreground until Ctrl-C."""
     server = _server(port)
     print(f"serving the demo portal on {base_url(server)}/ (Ctrl-C to stop)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
