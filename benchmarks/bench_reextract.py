@@ -28,10 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 from benchmarks.mirror import ensure_mirror  # noqa: E402
+from crawler import compression  # noqa: E402
 from crawler.archive import Archive, utcnow  # noqa: E402
 from crawler.items import RawPage  # noqa: E402
 from crawler.reextract import reextract  # noqa: E402
-from crawler.worker import PAGE_COMPRESSION_LEVEL  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 
@@ -45,12 +45,12 @@ def build_archive(mirror: Path, db: Path) -> tuple[int, int, int]:
             if "/content/" not in rel and "/article/" not in rel:
                 continue
             body = path.read_bytes()
-            compressed = zlib.compress(body, PAGE_COMPRESSION_LEVEL)
+            codec, compressed = compression.compress(body)
             site = rel.split("/", 1)[0]
             archive.store_page(RawPage(
                 url=f"http://127.0.0.1/{rel}", site=site, final_url=f"http://127.0.0.1/{rel}",
                 status=200, headers={"Content-Type": "text/html"}, body=body,
-                fetched_at=utcnow(), compressed=compressed,
+                fetched_at=utcnow(), compressed=compressed, compression=codec,
             ))  # fmt: skip
             n += 1
             raw += len(body)
@@ -72,8 +72,8 @@ def eval_compression() -> tuple[int, float, float] | None:
     data = [p.read_bytes() for p in pages]
     raw = sum(map(len, data))
     ratios = []
-    for level in (PAGE_COMPRESSION_LEVEL, 1):
-        ratios.append(raw / sum(len(zlib.compress(d, level)) for d in data))
+    ratios.append(raw / sum(len(compression.compress(d)[1]) for d in data))
+    ratios.append(raw / sum(len(zlib.compress(d, 6)) for d in data))
     return len(data), ratios[0], ratios[1]
 
 
@@ -134,15 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         "The CPU per page shows what the pool costs; on a machine whose cores are busy "
         "with other work, the wall-clock ratio cannot reach the number of processes.",
         "",
-        "## Raw-page compression (zlib level "
-        f"{PAGE_COMPRESSION_LEVEL}, as stored)",
+        f"## Raw-page compression ({compression.CODEC} level {compression.LEVEL}, as stored)",
         "",
         f"- mirror article pages: {raw / n / 1024:.1f} KB → {packed / n / 1024:.1f} KB, "
         f"ratio {raw / packed:.2f}",
     ]
     if ev:
         lines.append(f"- `../shared/eval` real pages ({ev[0]}): ratio {ev[1]:.2f} "
-                     f"(level 1 would give {ev[2]:.2f})")  # fmt: skip
+                     f"(zlib level 6, used before 2026-11-26: {ev[2]:.2f})")  # fmt: skip
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

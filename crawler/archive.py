@@ -6,7 +6,8 @@ Tables (documented in README.md):
 * ``article_versions``: the previous content of an article each time a refresh changed it.
 * ``crawls``: one row per ``newsarchive crawl`` run; ``crawl_sites`` its per-site counts
   and extraction health; ``crawl_errors`` every page that failed, with its URL and reason.
-* ``pages``: every fetched article response, body zlib-compressed, exactly as received.
+* ``pages``: every fetched article response, exactly as received, compressed
+  (:mod:`crawler.compression`: Zstandard; ``zlib`` rows from older versions are read too).
 * ``fingerprints``: the bottom-k shingle sketch of each body, to find syndicated copies
   (``articles.duplicate_of``).
 
@@ -19,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -29,10 +29,9 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler import dedupe
+from crawler import compression, dedupe
 from crawler.errors import ArchiveError
 from crawler.items import EXTRACTED_FIELDS, Article, RawPage
-from crawler.worker import PAGE_COMPRESSION_LEVEL
 
 #: How long a writer waits for another writer's transaction before giving up (seconds);
 #: ``NEWSARCHIVE_BUSY_TIMEOUT`` in the environment overrides it.
@@ -255,7 +254,9 @@ class Archive:
         if old is None:
             record["archived_at"] = utcnow()
             record["crawl_id"] = crawl_id
-            record["duplicate_of"] = self._link_duplicate(article.url, article.body or "")
+            record["duplicate_of"] = self._link_duplicate(
+                article.url, article.body or "", article.shingles
+            )
             self._insert("articles", record)
             return "new"
         previous = dict(zip((*EXTRACTED_FIELDS, "fetched_at"), old, strict=True))
@@ -264,7 +265,9 @@ class Archive:
         self._insert("article_versions", {"url": article.url, **previous, "replaced_at": utcnow()})
         update = {f: record[f] for f in (*EXTRACTED_FIELDS, "fetched_at", "site")}
         if previous["body"] != record["body"]:
-            update["duplicate_of"] = self._link_duplicate(article.url, article.body or "")
+            update["duplicate_of"] = self._link_duplicate(
+                article.url, article.body or "", article.shingles
+            )
         self.db["articles"].update(article.url, update)
         return "updated"
 
@@ -314,14 +317,17 @@ class Archive:
             self._insert_page(page)
 
     def _insert_page(self, page: RawPage) -> None:
+        if page.compressed is not None and page.compression:
+            codec, data = page.compression, page.compressed
+        else:
+            codec, data = compression.compress(page.body)
         self._insert(
             "pages",
             {"url": page.url, "site": page.site, "final_url": page.final_url,
              "status": page.status,
              "headers": json.dumps(page.headers, ensure_ascii=False),
-             "fetched_at": page.fetched_at, "compression": "zlib", "size": len(page.body),
-             "body": page.compressed or zlib.compress(page.body, PAGE_COMPRESSION_LEVEL),
-             }  # fmt: skip
+             "fetched_at": page.fetched_at, "compression": codec, "size": len(page.body),
+             "body": data}  # fmt: skip
         )
 
     def page_ids(self, site: str | None = None, since: str | None = None) -> list[int]:
@@ -347,11 +353,16 @@ class Archive:
                 yield page_from_row(row)
 
     # -- syndicated copies ------------------------------------------------------------------
-    def _link_duplicate(self, url: str, body: str) -> str | None:
-        """Store ``url``'s fingerprint; return the earliest archived article it copies."""
+    def _link_duplicate(self, url: str, body: str, mine: set[int] | None = None) -> str | None:
+        """Store ``url``'s fingerprint; return the earliest archived article it copies.
+
+        ``mine`` is ``dedupe.shingles(body)`` if the caller has it already (the crawl's
+        extraction worker computes it, off the crawl process).
+        """
         conn = self.db.conn
         conn.execute("delete from fingerprints where url = ?", [url])
-        mine = dedupe.shingles(body)
+        if mine is None:
+            mine = dedupe.shingles(body)
         if not mine:
             return None
         hashes = dedupe.sketch(mine)
@@ -521,9 +532,7 @@ class Archive:
 
 
 def page_from_row(row: dict[str, Any]) -> RawPage:
-    body = row["body"] or b""
-    if row.get("compression") == "zlib":
-        body = zlib.decompress(body)
+    body = compression.decompress(row.get("compression"), row["body"] or b"")
     return RawPage(
         url=row["url"], site=row.get("site"), final_url=row["final_url"], status=row["status"],
         headers=json.loads(row["headers"] or "{}"), body=body, fetched_at=row["fetched_at"],

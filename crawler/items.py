@@ -15,6 +15,10 @@ EXTRACTED_FIELDS: tuple[str, ...] = (
 )
 
 
+#: Attributes of :class:`Article` that are not archive columns.
+_NOT_COLUMNS = frozenset({"page", "shingles"})
+
+
 @dataclass
 class Article:
     """One news article.
@@ -36,14 +40,17 @@ class Article:
     fetched_at: str | None = None
     #: The response the article came from; stored in ``pages``, never a column.
     page: RawPage | None = field(default=None, repr=False, compare=False)
+    #: ``crawler.dedupe.shingles(body)`` when the extraction worker already computed
+    #: them (the duplicate check needs them); never a column.
+    shingles: set[int] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, str | None]:
-        """The article's columns (everything but ``page``)."""
+        """The article's columns (everything but ``page`` and ``shingles``)."""
         return {name: getattr(self, name) for name in self.field_names()}
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls) if f.name != "page")
+        return tuple(f.name for f in fields(cls) if f.name not in _NOT_COLUMNS)
 
 
 @dataclass
@@ -57,5 +64,7 @@ class RawPage:
     headers: dict[str, str]
     body: bytes
     fetched_at: str
-    #: ``body`` already zlib-compressed (the extraction worker does it), if available.
+    #: ``body`` already compressed (the extraction worker does it), if available ...
     compressed: bytes | None = field(default=None, repr=False)
+    #: ... and the codec it used (:mod:`crawler.compression`).
+    compression: str | None = None

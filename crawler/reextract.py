@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -60,13 +59,14 @@ def _charset(headers: dict[str, str]) -> str | None:
 
 def _work(batch: list[tuple]) -> list[dict[str, Any]]:
     """In a worker: decompress and extract a batch of pages."""
+    from crawler.compression import decompress
     from crawler.extract import extract
     from crawler.profiles import load_profile
 
     fields_by_site: dict[str | None, dict[str, str] | None] = {}
     out = []
-    for url, site, compressed, headers_json, compression, fetched_at in batch:
-        body = zlib.decompress(compressed) if compression == "zlib" else compressed
+    for url, site, compressed, headers_json, codec, fetched_at in batch:
+        body = decompress(codec, compressed)
         if site not in fields_by_site:
             try:
                 fields_by_site[site] = load_profile(site).fields or None if site else None

@@ -241,7 +241,7 @@ class PortalSpider(scrapy.Spider):
         if not self._check_html(response):
             return
         try:
-            article, compressed = await self._extract(response)
+            article, codec, compressed = await self._extract(response)
         except BrokenProcessPool as exc:  # a worker died (say, lxml crashed on this page)
             self.record_error(response.url, f"extraction crashed: {exc}")
             return
@@ -260,10 +260,11 @@ class PortalSpider(scrapy.Spider):
             body=response.body,
             fetched_at=article.fetched_at,
             compressed=compressed,
+            compression=codec,
         )
         yield article
 
-    async def _extract(self, response: Response) -> tuple[Article, bytes]:
+    async def _extract(self, response: Response) -> tuple[Article, str, bytes]:
         """Extract (and compress the page) in the worker pool, or here without one."""
         args = (response.body, response.url, _header_charset(response), self.profile.fields)
         processes = self.settings.getint("NEWSARCHIVE_EXTRACT_PROCESSES")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from pathlib import Path
 
 import pytest
+import zstandard
 
-from crawler import dedupe
+from crawler import compression, dedupe
 from crawler.archive import Archive
-from crawler.items import Article
+from crawler.items import Article, RawPage
 from tests.conftest import FAST, PortalServer, query, run_cli, stop_server, write_profile
 
 EXPECTED = json.loads((Path(__file__).parent / "demo_expected.json").read_text(encoding="utf-8"))
@@ -30,8 +30,8 @@ def test_every_fetched_article_response_is_kept(tmp_path: Path, portal: PortalSe
     assert sorted(p["url"].removeprefix(portal.url) for p in pages) == XFZX
     for page in pages:
         on_disk = (portal.root / page["url"].removeprefix(portal.url + "/")).read_bytes()
-        assert page["compression"] == "zlib" and page["status"] == 200
-        assert zlib.decompress(page["body"]) == on_disk  # exactly as received
+        assert page["compression"] == "zstd" and page["status"] == 200
+        assert zstandard.ZstdDecompressor().decompress(page["body"]) == on_disk  # as received
         assert page["size"] == len(on_disk) and len(page["body"]) < len(on_disk)
         assert page["final_url"] == page["url"] and page["site"] == "demo-xfzx"
         assert json.loads(page["headers"])["Content-Type"] == "text/html"
@@ -217,3 +217,25 @@ def test_steady_template_is_not_flagged(tmp_path: Path, portal: PortalServer) ->
     assert crawl(tmp_path, portal, "demo-xfzx").returncode == 0
     result = crawl(tmp_path, portal, "demo-xfzx", extra=("--refresh",))
     assert result.returncode == 0 and "warning" not in result.stderr
+
+
+def test_pages_stored_by_older_versions_with_zlib_are_still_read(tmp_path: Path) -> None:
+    import zlib
+
+    body = "<html><body><h1>旧版本存档</h1><p>消费者权益</p></body></html>".encode("gbk")
+    with Archive(tmp_path / "old.db") as archive:
+        for codec, data in (("zlib", zlib.compress(body, 6)), compression.compress(body)):
+            archive.store_page(RawPage(url=f"http://x.test/{codec}", site="x",
+                                       final_url=f"http://x.test/{codec}", status=200,
+                                       headers={}, body=body, fetched_at="2024-01-01T00:00:00Z",
+                                       compressed=data, compression=codec))  # fmt: skip
+        pages = list(archive.iter_pages())
+    assert [p.url for p in pages] == ["http://x.test/zlib", "http://x.test/zstd"]
+    assert all(p.body == body for p in pages)
+
+
+def test_a_corrupt_or_unknown_page_body_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="not valid zstd data"):
+        compression.decompress("zstd", b"not zstd at all")
+    with pytest.raises(ValueError, match="unknown page compression 'brotli'"):
+        compression.decompress("brotli", b"...")
