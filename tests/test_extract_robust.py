@@ -122,3 +122,13 @@ def test_bad_selectors_are_ignored() -> None:
     data = _page(ARTICLE_ZH).encode()
     art = extract(data, fields={"title": "h1[", "body": ":::", "author": ""})
     assert art.title == "测试标题" and art.body
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=500)
+def test_the_fast_control_character_check_never_misses_one(text: str) -> None:
+    from crawler.extract import cleaning
+
+    # The fast check may only skip the regex when the regex would find nothing.
+    if cleaning._CONTROL_RE.search(text):
+        assert cleaning._may_have_control(text)
