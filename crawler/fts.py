@@ -21,6 +21,16 @@ Design (README.md, "Searching the archive"):
   ``articles(title, body)``, kept in sync by triggers and found by sqlite-utils'
   and Datasette's ``detect_fts``. sqlite-utils and Datasette load :func:`register`
   through their ``prepare_connection`` plugin hooks (``crawler/plugins.py``).
+* **Ranking** is FTS5's bm25 with a title hit counting three times a body hit. When more
+  than ``window`` articles match, only the newest ``window`` of them (highest rowids,
+  the most recently archived) are ranked: a subquery ``ORDER BY rowid DESC LIMIT
+  window``, whose order FTS5 produces itself by walking its doclists backwards, so it
+  stops after ``window`` matches. With the optional C extension ``crawler._rank``
+  (``crawler/_rank.c``) the ranking function is ``newsarchive_bm25``: bm25's formula
+  with each phrase's IDF passed in, counted exactly for phrases with fewer than
+  :data:`IDF_EXACT_HITS` hits and estimated from the rowid density of the newest hits
+  above that, instead of FTS5 reading every phrase's whole doclist for each query.
+  Without the extension, FTS5's own bm25 ranks the window.
 * **Without the plugin** (the plain ``sqlite3`` shell) ``SELECT`` on ``articles`` works;
   any write that touches ``title`` or ``body`` fails with ``no such tokenizer`` inside
   the trigger, so the index can never silently fall behind. :func:`reindex` rebuilds.
@@ -30,12 +40,15 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import math
+import os
 import re
 import sqlite3
 import sys
 import threading
 import unicodedata
 from datetime import date, timedelta
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,10 +63,23 @@ TOKENIZER = "newsarchive"
 TOKENIZER_VERSION = 1
 TABLE = "articles"
 FTS_TABLE = "articles_fts"
-#: Indexed columns of ``articles``, in order. bm25 weights in :data:`RANK`.
+#: Indexed columns of ``articles``, in order. bm25 weights in :data:`WEIGHTS`.
 COLUMNS = ("title", "body")
-#: A title hit counts three times a body hit.
+#: bm25 column weights: a title hit counts three times a body hit.
+WEIGHTS = (3.0, 1.0)
+#: The index's configured rank (FTS5's own bm25), used without the C extension.
 RANK = "bm25(3.0, 1.0)"
+#: The C ranking function (``crawler/_rank.c``): bm25 with the phrases' IDFs as arguments.
+RANK_FUNCTION = "newsarchive_bm25"
+#: :func:`search` ranks only the newest this many matches when more match (0: all).
+DEFAULT_WINDOW = 2000
+#: A phrase's document frequency is counted exactly below this many hits and estimated
+#: from the rowid density of its newest this many hits above (see :func:`phrase_idfs`).
+IDF_EXACT_HITS = 2000
+#: Environment: ``1`` makes a missing C extension an import error (CI), ``1`` in
+#: ``NEWSARCHIVE_NO_SPEEDUPS`` does without it (the fallback; this one wins).
+REQUIRE_SPEEDUPS_ENV = "NEWSARCHIVE_REQUIRE_SPEEDUPS"
+NO_SPEEDUPS_ENV = "NEWSARCHIVE_NO_SPEEDUPS"
 
 
 class QueryError(ValueError):
@@ -62,6 +88,37 @@ class QueryError(ValueError):
 
 class TokenizerError(RuntimeError):
     """The tokenizer cannot be registered on this connection."""
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip() not in ("", "0")
+
+
+def _load_speedups() -> ModuleType | None:
+    """``crawler._rank``, the optional C extension, or None (search then ranks with
+    FTS5's built-in bm25: the same results, slower for frequent words)."""
+    if _env_flag(NO_SPEEDUPS_ENV):
+        return None
+    try:
+        from crawler import _rank
+    except ImportError as exc:
+        if _env_flag(REQUIRE_SPEEDUPS_ENV):
+            raise ImportError(
+                f"{REQUIRE_SPEEDUPS_ENV} is set but the C extension crawler._rank cannot be "
+                f"imported ({exc}): install with a C compiler and Python's headers "
+                "(pip install -e .) and read the build output"
+            ) from exc
+        log.debug("crawler._rank not available (%s): search uses FTS5's bm25", exc)
+        return None
+    return _rank
+
+
+_rank = _load_speedups()
+
+
+def speedups() -> bool:
+    """Whether the C ranking function (``crawler._rank``) is in use."""
+    return _rank is not None
 
 
 # =========================================================================================
@@ -270,6 +327,8 @@ _FIND_TOKENIZER = ctypes.CFUNCTYPE(
 #: ascii's xTokenize, called with FTS5's xToken as a raw pointer.
 _C_XTOKENIZE = ctypes.CFUNCTYPE(_c_int, _vp, _vp, _c_int, ctypes.c_char_p, _c_int, _vp)
 _C_XCREATE = ctypes.CFUNCTYPE(_c_int, _vp, _vp, _c_int, ctypes.POINTER(_vp))
+#: fts5_api.xCreateFunction(api, name, user_data, xFunction, xDestroy).
+_CREATE_FUNCTION = ctypes.CFUNCTYPE(_c_int, _vp, ctypes.c_char_p, _vp, _vp, _vp)
 
 
 class _Lib:
@@ -312,6 +371,10 @@ class _Lib:
         lib.sqlite3_errmsg.argtypes = [_vp]
         lib.sqlite3_errmsg.restype = ctypes.c_char_p
         self.lib = lib
+
+    def address(self, name: str) -> int:
+        """The address of one of the library's C functions."""
+        return ctypes.cast(getattr(self.lib, name), _vp).value or 0
 
 
 _lib: _Lib | None = None
@@ -454,8 +517,37 @@ _TOKENIZER_STRUCT = _Fts5Tokenizer(
 )
 
 
+_rank_ready = False
+
+
+def _register_rank_function(api: _Fts5Api, api_ptr: int) -> None:
+    """Put ``newsarchive_bm25`` (``crawler._rank``) on the connection of ``api_ptr``.
+
+    Its user data is the ``fts5_api*`` itself, and its xDestroy (C) forgets that pointer
+    when the connection closes, so ``_rank.registered()`` is exact per open connection.
+    """
+    global _rank_ready
+    assert _rank is not None
+    lib = _get_lib()
+    with _lock:
+        if not _rank_ready:
+            _rank.init(
+                lib.address("sqlite3_result_double"),
+                lib.address("sqlite3_result_error"),
+                lib.address("sqlite3_value_double"),
+            )
+            _rank_ready = True
+        rc = _CREATE_FUNCTION(api.xCreateFunction)(
+            api_ptr, RANK_FUNCTION.encode(), api_ptr, _rank.function(), _rank.destroy()
+        )
+        if rc != SQLITE_OK:
+            raise TokenizerError(f"FTS5 refused the function {RANK_FUNCTION} (error {rc})")
+        _rank.add(api_ptr)
+
+
 def register(conn: sqlite3.Connection) -> None:
-    """Make the ``newsarchive`` FTS5 tokenizer available on ``conn``.
+    """Make the ``newsarchive`` FTS5 tokenizer available on ``conn``, and the ranking
+    function ``newsarchive_bm25`` when the C extension is installed (:func:`speedups`).
 
     Idempotent and cheap (a lookup when already registered). On a database that has
     the search index it also turns on ``recursive_triggers``, so that ``INSERT OR
@@ -471,6 +563,8 @@ def register(conn: sqlite3.Connection) -> None:
             _find_ascii(api_ptr)
             _TOKENIZER_STRUCT.xDelete = _ascii["delete_ptr"]
     api = _Fts5Api.from_address(api_ptr)
+    if _rank is not None and not _rank.registered(api_ptr):
+        _register_rank_function(api, api_ptr)
     found = _Fts5Tokenizer()
     ud = _vp()
     if (
@@ -745,6 +839,96 @@ def translate_query(query: str) -> str:
     return out
 
 
+def query_phrases(query: str) -> list[str]:
+    """The FTS5 phrases of :func:`translate_query`'s expression, in the order FTS5
+    numbers them (the order they are written in it, excluded phrases last).
+
+    >>> query_phrases('召回 汽车 OR 电动车 -"二手 汽车" 专')
+    ['"召回"', '"汽车"', '"电动车"', '"专"*', '"二手 汽车"']
+    """
+    groups, negatives = parse_query(query)
+    return [_fts_phrase(t) for g in groups for t in g] + [_fts_phrase(t) for t in negatives]
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    """An SQLite varint (as FTS5 writes them) at ``buf[i]``: value and next offset."""
+    value = 0
+    for k in range(8):
+        byte = buf[i + k]
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, i + k + 1
+    return (value << 8) | buf[i + 8], i + 9
+
+
+def _indexed_rows(conn: sqlite3.Connection) -> int:
+    """How many rows the index holds: FTS5's own count (``xRowCount``), read from its
+    averages record (``%_data`` id 1: a varint row count, then per-column token totals)."""
+    row = conn.execute(f'SELECT block FROM "{FTS_TABLE}_data" WHERE id = 1').fetchone()
+    if row is None or not row[0]:
+        return 0
+    try:
+        return _varint(row[0], 0)[0]
+    except IndexError:  # pragma: no cover - a damaged record: count instead
+        return conn.execute(f'SELECT count(*) FROM "{FTS_TABLE}_docsize"').fetchone()[0]
+
+
+def _idf(n: int, df: int | float) -> float:
+    """FTS5's bm25 IDF (``fts5Bm25GetData``), including its floor for frequent phrases."""
+    idf = math.log((n - df + 0.5) / (df + 0.5))
+    return idf if idf > 0.0 else 1e-6
+
+
+def phrase_idfs(
+    db: sqlite_utils.Database | sqlite3.Connection,
+    phrases: list[str],
+    exact_below: int | None = None,
+) -> list[float]:
+    """bm25's IDF of each FTS5 phrase (see :func:`query_phrases`), without a full scan.
+
+    A phrase's document frequency ``df`` is counted exactly while it has fewer than
+    ``exact_below`` (C) hits: then the IDF is exactly FTS5's. Otherwise it is estimated
+    from the rowid density of its newest C hits, ``df = C * (max_rowid - min_rowid + 1) /
+    (max_rowid - r_C + 1)`` (r_C the rowid of the C-th newest hit, capped at the row
+    count), which reads C hits instead of the whole doclist. bm25 gives every phrase in
+    more than half of the rows the same tiny IDF, so a coarse estimate of a frequent
+    phrase changes nothing; for rarer ones the density is close. The cost is at most C
+    hits read per phrase.
+    """
+    if exact_below is None:
+        exact_below = IDF_EXACT_HITS
+    if exact_below < 1:
+        raise ValueError("exact_below must be at least 1")
+    conn = _conn(db)
+    n = _indexed_rows(conn)
+    sql = (
+        f'SELECT count(*), min(rowid) FROM (SELECT rowid FROM "{FTS_TABLE}"'
+        f' WHERE "{FTS_TABLE}" MATCH ? ORDER BY rowid DESC LIMIT ?)'
+    )
+    known: dict[str, float] = {}
+    out = []
+    for phrase in phrases:
+        if phrase not in known:
+            hits, r_c = conn.execute(sql, [phrase, exact_below]).fetchone()
+            if hits < exact_below:
+                known[phrase] = _idf(n, hits)
+            else:
+                known[phrase] = _idf_estimate(conn, r_c, exact_below, n)
+        out.append(known[phrase])
+    return out
+
+
+def _idf_estimate(conn: sqlite3.Connection, r_c: int, c: int, n: int | None = None) -> float:
+    """The IDF of a phrase whose ``c``-th newest hit is the row ``r_c``, from the density
+    of its hits among the newest rows (see :func:`phrase_idfs`)."""
+    if n is None:
+        n = _indexed_rows(conn)
+    lo_id, hi_id = conn.execute(
+        f'SELECT (SELECT min(rowid) FROM "{TABLE}"), (SELECT max(rowid) FROM "{TABLE}")'
+    ).fetchone()
+    return _idf(n, min(float(n), c * (hi_id - lo_id + 1) / max(1, hi_id - r_c + 1)))
+
+
 def _term_pattern(terms: list[str]) -> re.Pattern[str]:
     """Where normalised terms occur in :func:`fold`-ed text (separators: any non-word run)."""
     alts = sorted(
@@ -837,8 +1021,18 @@ def search(
     marks: tuple[str, str] = ("[", "]"),
     snippet_chars: int = 80,
     unique: bool = False,
+    window: int = DEFAULT_WINDOW,
 ) -> list[dict[str, Any]]:
     """Articles matching ``query`` (see :func:`translate_query`), best bm25 rank first.
+
+    When more than ``window`` articles match (after ``site``/``since``/``until``), only
+    the ``window`` most recently archived of them (highest rowids; at least ``limit``)
+    are ranked, which bounds the work for frequent words: the set of matching articles
+    is the same, only which of them come first can change. ``window=0``, or
+    ``limit=None`` (every match), ranks all of them. With the C extension
+    (:func:`speedups`) the ranking function is ``newsarchive_bm25`` with IDFs from
+    :func:`phrase_idfs` (FTS5's bm25 exactly while every phrase has fewer than
+    :data:`IDF_EXACT_HITS` hits); without it, FTS5's bm25.
 
     With ``unique``, syndicated copies (``articles.duplicate_of``) collapse into one
     result per story, the best-ranked copy, with ``sites`` listing every site the story
@@ -854,51 +1048,97 @@ def search(
     :class:`SearchIndexError` if the archive has no search index.
     """
     match = translate_query(query)
+    phrases = query_phrases(query)
     groups, _ = parse_query(query)
     pattern = _term_pattern([t for g in groups for t in g])
     if limit is not None and limit < 1:
         raise QueryError("limit must be at least 1")
+    if isinstance(window, bool) or not isinstance(window, int) or window < 0:
+        raise QueryError(f"window must be a whole number, 0 or more (got {window!r})")
     conn = _conn(db)
     register(conn)
     problem = _version_problem(_index_sql(conn))
     if problem:
         raise SearchIndexError(f"{problem}: run `newsarchive reindex`")
-    where = [f'"{FTS_TABLE}" MATCH :match']
+    filters: list[str] = []
     params: dict[str, Any] = {"match": match, "limit": -1 if limit is None else int(limit)}
     if site:
-        where.append("a.site = :site")
+        filters.append("a.site = :site")
         params["site"] = site
     if since:
-        where.append("a.published_at >= :since")
+        filters.append("a.published_at >= :since")
         params["since"] = _date_bound(since, "--since", end=False)
     if until:
         bound = _date_bound(until, "--until", end=True)
-        where.append("a.published_at " + ("<" if len(until.strip()) == 10 else "<=") + " :until")
+        filters.append("a.published_at " + ("<" if len(until.strip()) == 10 else "<=") + " :until")
         params["until"] = bound
-    story = "coalesce(a.duplicate_of, a.url)" if unique else "a.url"
-    sql = (
-        "SELECT a.url, a.site, a.title, a.published_at, a.body,"
-        f' "{FTS_TABLE}".rank AS rank, {story} AS story'
-        f' FROM "{FTS_TABLE}" JOIN "{TABLE}" AS a ON a.rowid = "{FTS_TABLE}".rowid'
-        f" WHERE {' AND '.join(where)}"
-        f' ORDER BY "{FTS_TABLE}".rank' + ("" if unique else " LIMIT :limit")
+    fts_ = f'"{FTS_TABLE}"'
+    where = " AND ".join([f"{fts_} MATCH :match", *filters])
+    windowed = limit is not None and window > 0
+    if windowed and limit is not None:
+        window = max(window, limit)  # `limit` results need at least as many ranked
+    # One phrase, no filter, a window: the window's own rows tell the phrase's document
+    # frequency (all of its hits, or its newest `window`), and its IDF, one positive
+    # factor of every score, cannot change the order. So rank with IDF 1, scale after:
+    # one pass over the phrase's hits instead of two.
+    scale_later = (
+        _rank is not None and windowed and len(phrases) == 1 and not filters and not unique
+    )
+    if _rank is not None:
+        idfs = [1.0] if scale_later else phrase_idfs(conn, phrases)
+        args = [fts_, *map(repr, WEIGHTS)]
+        for i, idf in enumerate(idfs):
+            args.append(f":idf{i}")
+            params[f"idf{i}"] = idf
+        rank = f"{RANK_FUNCTION}({', '.join(args)})"
+    else:
+        rank = f"bm25({fts_}, {', '.join(map(repr, WEIGHTS))})"
+    # Rank rowids only; the 20 articles shown are read afterwards. articles is joined
+    # only when a filter or --unique needs it: its row lookups cost more than ranking.
+    join = f' JOIN "{TABLE}" AS a ON a.rowid = {fts_}.rowid' if filters or unique else ""
+    story = ", coalesce(a.duplicate_of, a.url)" if unique else ", NULL"
+    ranked = f"SELECT {fts_}.rowid AS id, {rank} AS rank{story} FROM {fts_}{join} WHERE {where}"
+    counts = ""
+    if windowed:
+        # The window: the newest `window` matches, read newest first (FTS5 walks its
+        # doclists backwards and stops there); only those are ranked.
+        ranked = f"SELECT * FROM ({ranked} ORDER BY {fts_}.rowid DESC LIMIT :window)"
+        params["window"] = window
+        if scale_later:
+            counts = ", count(*) OVER (), min(id) OVER ()"
+    # Equal ranks: the newer article first.
+    sql = f"SELECT *{counts} FROM ({ranked}) ORDER BY rank, id DESC" + (
+        "" if unique else " LIMIT :limit"
     )
     try:
         cursor = conn.execute(sql, params)
         if unique:  # keep the best-ranked copy of each story, reading only as far as needed
-            rows, stories = [], set()
-            for row in cursor:
-                if row[-1] not in stories:
-                    stories.add(row[-1])
-                    rows.append(row)
-                    if limit is not None and len(rows) >= limit:
+            hits, stories = [], set()
+            for hit in cursor:
+                if hit[2] not in stories:
+                    stories.add(hit[2])
+                    hits.append(hit)
+                    if limit is not None and len(hits) >= limit:
                         break
         else:
-            rows = cursor.fetchall()
+            hits = cursor.fetchall()
+        if scale_later and hits:
+            in_window, newest_c = hits[0][3], hits[0][4]
+            if in_window < min(window, IDF_EXACT_HITS):
+                idf = _idf(_indexed_rows(conn), in_window)
+            elif in_window == window == IDF_EXACT_HITS:
+                idf = _idf_estimate(conn, newest_c, window)
+            else:  # the window cannot tell what phrase_idfs would: ask it
+                idf = phrase_idfs(conn, phrases)[0]
+            hits = [(h[0], h[1] * idf, h[2]) for h in hits]
+        found = _articles_by_rowid(conn, [hit[0] for hit in hits])
     except sqlite3.OperationalError as exc:  # pragma: no cover - translate_query is strict
         raise QueryError(f"cannot search for {query!r}: {exc}") from None
     out = []
-    for url, site_, title, published_at, body, rank, story_url in rows:
+    for rowid, rank_, story_url in hits:
+        if rowid not in found:  # pragma: no cover - an index behind its table (reindex)
+            continue
+        url, site_, title, published_at, body = found[rowid]
         snippet = highlight(body, pattern, marks, snippet_chars) or highlight(
             title, pattern, marks, snippet_chars
         )
@@ -910,7 +1150,7 @@ def search(
                 "published_at": published_at,
                 "snippet": snippet,
                 "title_highlighted": highlight(title, pattern, marks),
-                "rank": rank,
+                "rank": rank_,
             }
         )
         if unique:
@@ -921,6 +1161,19 @@ def search(
             ).fetchall()
             out[-1]["sites"] = list(dict.fromkeys(r[0] for r in copies))
             out[-1]["copies"] = len(copies)
+    return out
+
+
+def _articles_by_rowid(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple]:
+    """``rowid -> (url, site, title, published_at, body)`` of the given articles."""
+    out: dict[int, tuple] = {}
+    for i in range(0, len(rowids), 500):
+        chunk = rowids[i : i + 500]
+        sql = (
+            f'SELECT rowid, url, site, title, published_at, body FROM "{TABLE}"'
+            f" WHERE rowid IN ({', '.join('?' * len(chunk))})"
+        )
+        out.update((r[0], r[1:]) for r in conn.execute(sql, chunk))
     return out
 
 
