@@ -432,6 +432,11 @@ def demo(db_path: Path, port: int | None, serve: bool) -> None:
 
 
 # -- search / reindex ------------------------------------------------------------------------
+#: The default of ``search --window``: crawler.fts.DEFAULT_WINDOW (not imported here, to
+#: keep the command's start-up light; a test keeps the two equal).
+SEARCH_WINDOW = 2000
+
+
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, required=True, type=click.UNPROCESSED)
 @db_option
@@ -447,6 +452,14 @@ def demo(db_path: Path, port: int | None, serve: bool) -> None:
     "--unique", is_flag=True,
     help="One result per story: syndicated copies collapse, listing their sites.",
 )  # fmt: skip
+@click.option(
+    "--window", type=click.IntRange(min=0), default=SEARCH_WINDOW, show_default=True,
+    metavar="N",
+    help="When more than N articles match, rank only the N most recently archived of "
+    "them (at least --limit): the same articles match, but only those compete for the "
+    "first places. 0 ranks every match (slower for frequent words: up to seconds on a "
+    "large archive).",
+)  # fmt: skip
 @library_errors
 def search(
     query: tuple[str, ...],
@@ -457,6 +470,7 @@ def search(
     limit: int,
     as_json: bool,
     unique: bool,
+    window: int,
 ) -> None:
     """Search the archive's titles and bodies, best matches (bm25) first.
 
@@ -473,6 +487,10 @@ def search(
 
     Prints title, site, date, URL and a snippet with the matches in [brackets]
     (in colour on a terminal). A query it cannot parse exits with code 2.
+
+    Ranking is bm25 (a title hit counts three times a body hit). When a word is so
+    frequent that more than --window articles match, only the newest of them are
+    ranked, which keeps every search fast; --window 0 ranks them all.
 
     \b
     Example:
@@ -494,7 +512,7 @@ def search(
         try:
             results = fts.search(
                 archive.db, " ".join(query), site=site, since=since, until=until,
-                limit=limit, marks=marks, unique=unique,
+                limit=limit, marks=marks, unique=unique, window=window,
             )  # fmt: skip
         except fts.QueryError as exc:
             raise CommandError(f"bad query: {exc}", int(ExitCode.USAGE)) from exc

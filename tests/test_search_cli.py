@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler import cli, fts
 from crawler.archive import Archive
 from crawler.items import Article
 
@@ -73,6 +74,8 @@ def test_search_json_filters_and_operators(archive: Path) -> None:
         (["，"], "no letters or digits"),
         (["专利", "--since", "soon"], "not a date"),
         (["专利", "--sitee", "x"], "no such option"),
+        (["专利", "--window", "-1"], "Invalid value for '--window'"),
+        (["专利", "--window", "many"], "Invalid value for '--window'"),
     ],
 )
 def test_bad_queries_exit_2_with_one_line(archive: Path, args: list[str], message: str) -> None:
@@ -101,3 +104,19 @@ def test_search_help_documents_syntax() -> None:
     assert r.returncode == 0
     for text in ("OR", "-诈骗", '"市场监管总局"', "--since", "--json", "Example"):
         assert text in r.stdout
+    for text in ("--window N", "most recently archived", "0 ranks every match"):
+        assert text in r.stdout
+    assert f"default: {fts.DEFAULT_WINDOW}" in " ".join(r.stdout.split())
+    assert cli.SEARCH_WINDOW == fts.DEFAULT_WINDOW
+
+
+def test_search_window_option(archive: Path) -> None:
+    for window in ("0", "1", "2000"):
+        r = run("search", "专利", "--window", window, "--db", str(archive), "--json")
+        assert r.returncode == 0, r.stderr
+        assert {h["url"] for h in json.loads(r.stdout)} == {
+            "https://a.example/1", "https://a.example/2",
+        }  # fmt: skip
+    # with --limit 1 --window 1, only the newest match is ranked
+    r = run("search", "专利", "-n", "1", "--window", "1", "--db", str(archive), "--json")
+    assert [h["url"] for h in json.loads(r.stdout)] == ["https://a.example/2"]
