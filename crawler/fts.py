@@ -1098,18 +1098,22 @@ def search(
     join = f' JOIN "{TABLE}" AS a ON a.rowid = {fts_}.rowid' if filters or unique else ""
     story = ", coalesce(a.duplicate_of, a.url)" if unique else ", NULL"
     ranked = f"SELECT {fts_}.rowid AS id, {rank} AS rank{story} FROM {fts_}{join} WHERE {where}"
-    counts = ""
     if windowed:
         # The window: the newest `window` matches, read newest first (FTS5 walks its
         # doclists backwards and stops there); only those are ranked.
-        ranked = f"SELECT * FROM ({ranked} ORDER BY {fts_}.rowid DESC LIMIT :window)"
+        ranked = f"{ranked} ORDER BY {fts_}.rowid DESC LIMIT :window"
         params["window"] = window
-        if scale_later:
-            counts = ", count(*) OVER (), min(id) OVER ()"
     # Equal ranks: the newer article first.
-    sql = f"SELECT *{counts} FROM ({ranked}) ORDER BY rank, id DESC" + (
-        "" if unique else " LIMIT :limit"
-    )
+    order = " ORDER BY rank, id DESC" + ("" if unique else " LIMIT :limit")
+    if scale_later:
+        # The window once (a CTE used twice is materialised): its best rows, then a
+        # marked row with how many it holds and its oldest rowid.
+        sql = (
+            f"WITH w AS ({ranked}) SELECT * FROM (SELECT * FROM w{order})"
+            " UNION ALL SELECT count(*), min(id), -1 FROM w"
+        )
+    else:
+        sql = f"SELECT * FROM ({ranked}){order}"
     try:
         cursor = conn.execute(sql, params)
         if unique:  # keep the best-ranked copy of each story, reading only as far as needed
@@ -1122,12 +1126,13 @@ def search(
                         break
         else:
             hits = cursor.fetchall()
-        if scale_later and hits:
-            in_window, newest_c = hits[0][3], hits[0][4]
+        if scale_later:
+            in_window, oldest = next(h[:2] for h in hits if h[2] == -1)
+            hits = [h for h in hits if h[2] != -1]
             if in_window < min(window, IDF_EXACT_HITS):
                 idf = _idf(_indexed_rows(conn), in_window)
-            elif in_window == window == IDF_EXACT_HITS:
-                idf = _idf_estimate(conn, newest_c, window)
+            elif in_window == window == IDF_EXACT_HITS:  # oldest: the C-th newest hit
+                idf = _idf_estimate(conn, oldest, window)
             else:  # the window cannot tell what phrase_idfs would: ask it
                 idf = phrase_idfs(conn, phrases)[0]
             hits = [(h[0], h[1] * idf, h[2]) for h in hits]
