@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_search --smoke            # CI: seconds, no timings judged
     .venv/bin/python -m benchmarks.bench_search --articles 200000  # the reported run
+    .venv/bin/python -m benchmarks.bench_search --articles 200000 --reuse  # queries only
 
 Articles are generated (seeded, reproducible): Chinese-like text from the 3,755 GB2312
 level-1 characters, grouped into a 40,000-word vocabulary drawn with Zipf frequencies
@@ -12,9 +13,17 @@ punctuation, dates, numbers and some Latin words (iPhone, App, PM2.5). Titles ar
 Indexing is measured through the real write path: ``Archive``-style inserts into
 ``articles`` whose triggers feed ``articles_fts``, 500 articles per transaction; the
 same inserts into a table without the index give the baseline. Query latency is
-``crawler.fts.search`` (bm25 ranking, 20 results with snippets) on a warm cache for
-queries cut from random places of random articles (so frequent words are drawn as
-often as they occur), and for the ranking alone without snippets.
+``crawler.fts.search`` (20 results with snippets) on a warm cache for queries cut from
+random places of random articles (so frequent words are drawn as often as they occur),
+in four modes: the default (``newsarchive_bm25`` from the C extension, rank window of
+``fts.DEFAULT_WINDOW``), ``window=0`` (every match ranked), and both again without the
+C extension (FTS5's built-in bm25, as on a machine without a compiler; ``window=0``
+there is the ranking as it was before the window).
+
+``--reuse``: if ``--dir``/archive.db already holds exactly the articles this run
+generates (same ``--articles`` and ``--seed``: compared row by row), the load, the
+baseline and optimize are skipped and only the queries are timed (the generator is
+seeded, so they are the same queries). The file is read once first to warm the cache.
 
 Prints a Markdown report (and writes it with ``--out``). Asserts nothing about time.
 """
@@ -22,6 +31,7 @@ Prints a Markdown report (and writes it with ``--out``). Asserts nothing about t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import platform
@@ -30,6 +40,7 @@ import sqlite3
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -188,24 +199,50 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
-def time_queries(db: sqlite_utils.Database, queries: list[str], snippets: bool) -> dict:
-    """Wall and CPU milliseconds per query. On a shared machine CPU time is the better
-    estimate of the uncontended latency (the queries are CPU-bound on a warm cache)."""
+#: How :func:`time_queries` calls ``fts.search``: (window, with the C extension).
+MODES = {
+    "default": (fts.DEFAULT_WINDOW, True),
+    "window 0": (0, True),
+    "no extension": (fts.DEFAULT_WINDOW, False),
+    "no extension, window 0": (0, False),
+}
+
+
+@contextlib.contextmanager
+def speedups(on: bool) -> Iterator[None]:
+    """Search with or without ``crawler._rank``: off, ``fts.search`` ranks with FTS5's
+    bm25, as where the extension could not be built (NEWSARCHIVE_NO_SPEEDUPS=1)."""
+    saved = fts._rank
+    if not on:
+        fts._rank = None
+    try:
+        yield
+    finally:
+        fts._rank = saved
+
+
+def count_hits(db: sqlite_utils.Database, queries: list[str]) -> list[int]:
+    sql = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
+    return [db.conn.execute(sql, [fts.translate_query(q)]).fetchone()[0] for q in queries]
+
+
+def time_queries(db: sqlite_utils.Database, queries: list[str], hits: list[int], mode: str) -> dict:
+    """Wall and CPU milliseconds per ``fts.search`` (20 results, snippets) in ``mode``.
+    On a shared machine CPU time is the better estimate of the uncontended latency (the
+    queries are CPU-bound on a warm cache)."""
+    window, ext = MODES[mode]
+    if ext and not fts.speedups():
+        return {}
     wall: list[float] = []
     cpu: list[float] = []
-    hits: list[int] = []
-    conn = db.conn
-    count_sql = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
-    rank_sql = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20"
-    for q in queries:
-        c0, t0 = time.process_time(), time.perf_counter()
-        if snippets:
-            fts.search(db, q, limit=20)
-        else:
-            conn.execute(rank_sql, [fts.translate_query(q)]).fetchall()
-        wall.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-        hits.append(conn.execute(count_sql, [fts.translate_query(q)]).fetchone()[0])
+    with speedups(ext):
+        for q in queries[:5]:  # warm-up
+            fts.search(db, q, limit=20, window=window)
+        for q in queries:
+            c0, t0 = time.process_time(), time.perf_counter()
+            fts.search(db, q, limit=20, window=window)
+            wall.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
     return {
         "p50": pct(wall, 50),
         "p95": pct(wall, 95),
@@ -214,7 +251,50 @@ def time_queries(db: sqlite_utils.Database, queries: list[str], snippets: bool) 
         "max": max(wall),
         "hits_median": int(statistics.median(hits)),
         "hits_max": max(hits),
+        "cpu": cpu,
     }
+
+
+def tail(db: sqlite_utils.Database, queries: list[str], hits: list[int], r: dict) -> str:
+    """The queries slower than p95 (CPU) in the default mode, beside the CPU time FTS5
+    alone takes to find their matches (``count(*)``, no ranking): what is left when the
+    ranking is cheap."""
+    sql = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
+    slow = [i for i, c in enumerate(r["cpu"]) if c > r["cpu95"]]
+    rows = []
+    for i in sorted(slow, key=lambda i: -r["cpu"][i]):
+        c0 = time.process_time()
+        db.conn.execute(sql, [fts.translate_query(queries[i])]).fetchone()
+        rows.append(f"{r['cpu'][i]:.0f}/{(time.process_time() - c0) * 1000:.0f} ({hits[i]:,})")
+    return ", ".join(rows) or "none"
+
+
+def holds_exactly(path: Path, articles: list[dict]) -> bool:
+    """Whether the archive at ``path`` holds exactly ``articles``, in rowid order, with
+    an index in order (so a run can reuse it instead of loading it again)."""
+    if not path.exists():
+        return False
+    db = sqlite_utils.Database(path)
+    try:
+        if fts.index_problems(db):
+            return False
+        if db.conn.execute("SELECT count(*) FROM articles").fetchone()[0] != len(articles):
+            return False
+        rows = db.conn.execute("SELECT url, title, body FROM articles ORDER BY rowid")
+        return all(
+            row == (a["url"], a["title"], a["body"]) for row, a in zip(rows, articles, strict=True)
+        )
+    except sqlite3.Error:
+        return False
+    finally:
+        db.conn.close()
+
+
+def warm_file(path: Path) -> None:
+    """Read the file once, so the timed queries find it in the OS cache."""
+    with path.open("rb") as f:
+        while f.read(1 << 24):
+            pass
 
 
 def cpu_model() -> str:
@@ -243,6 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-baseline", action="store_true", help="skip the no-index baseline")
     ap.add_argument("--reindex", action="store_true", help="also time newsarchive reindex")
+    ap.add_argument(
+        "--reuse", action="store_true",
+        help="time only the queries if --dir/archive.db already holds these articles",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     if args.smoke:
         args.articles, args.queries, args.reindex = 2_000, 20, True
@@ -259,48 +343,61 @@ def main(argv: list[str] | None = None) -> int:
     print(f"generated {len(articles)} articles in {gen_s:.1f}s", file=sys.stderr)
 
     n = len(articles)
+    path = args.dir / "archive.db"
+    reused = args.reuse and holds_exactly(path, articles)
+    if args.reuse:
+        print(f"{path}: {'reused' if reused else 'not these articles: building'}", file=sys.stderr)
     rows: list[str] = []
-    if not args.no_baseline:
-        base = make_db(args.dir / "baseline.db", with_index=False)
-        base_s, base_cpu = load_with_cpu(base, articles)
-        base.conn.close()
-        (args.dir / "baseline.db").unlink()
-        print(f"baseline load {base_s:.1f}s (cpu {base_cpu:.1f}s)", file=sys.stderr)
-    db = make_db(args.dir / "archive.db", with_index=True)
-    idx_s, idx_cpu = load_with_cpu(db, articles)
-    print(f"indexed load {idx_s:.1f}s (cpu {idx_cpu:.1f}s)", file=sys.stderr)
-    rows.append(
-        f"| insert with the index, 500 per transaction | {n / idx_s:,.0f} articles/s "
-        f"| {n / idx_cpu:,.0f} articles/s |"
-    )
-    if not args.no_baseline:
+    results: dict[tuple[str, str], dict] = {}
+    qsets: dict[str, list[str]] = {}
+    hits: dict[str, list[int]] = {}
+    if reused:
+        warm_file(path)
+        db = sqlite_utils.Database(path)
+        ibytes = ibytes_loaded = 0
+    else:
+        if not args.no_baseline:
+            base = make_db(args.dir / "baseline.db", with_index=False)
+            base_s, base_cpu = load_with_cpu(base, articles)
+            base.conn.close()
+            (args.dir / "baseline.db").unlink()
+            print(f"baseline load {base_s:.1f}s (cpu {base_cpu:.1f}s)", file=sys.stderr)
+        db = make_db(path, with_index=True)
+        idx_s, idx_cpu = load_with_cpu(db, articles)
+        print(f"indexed load {idx_s:.1f}s (cpu {idx_cpu:.1f}s)", file=sys.stderr)
         rows.append(
-            f"| insert without the index (baseline) | {n / base_s:,.0f} articles/s "
-            f"| {n / base_cpu:,.0f} articles/s |"
+            f"| insert with the index, 500 per transaction | {n / idx_s:,.0f} articles/s "
+            f"| {n / idx_cpu:,.0f} articles/s |"
         )
-        rows.append(
-            f"| indexing cost per article | {(idx_s - base_s) / n * 1000:.2f} ms "
-            f"| {(idx_cpu - base_cpu) / n * 1000:.2f} ms |"
-        )
-    ibytes_loaded = index_bytes(db.conn)
+        if not args.no_baseline:
+            rows.append(
+                f"| insert without the index (baseline) | {n / base_s:,.0f} articles/s "
+                f"| {n / base_cpu:,.0f} articles/s |"
+            )
+            rows.append(
+                f"| indexing cost per article | {(idx_s - base_s) / n * 1000:.2f} ms "
+                f"| {(idx_cpu - base_cpu) / n * 1000:.2f} ms |"
+            )
+        ibytes_loaded = index_bytes(db.conn)
 
     db.conn.execute("SELECT count(*) FROM articles_fts_data").fetchone()  # warm the cache
     db.conn.execute("SELECT count(*) FROM articles").fetchone()
-    qsets: dict[str, list[str]] = {}
     for length in (1, 2, 4, 8):
         qsets[f"{length} chars"] = draw_queries(
             articles, length, args.queries if length > 1 else 10, rng
         )
     qsets["topic words"] = list(DOMAIN_WORDS)
-    results: dict[tuple[str, str], dict] = {}
-    for name in ("2 chars", "4 chars", "8 chars"):  # the index as a crawl leaves it
-        results[(name, "search, as loaded")] = time_queries(db, qsets[name], snippets=True)
+    for name, qs in qsets.items():
+        hits[name] = count_hits(db, qs)
 
-    c0, t0 = time.process_time(), time.perf_counter()
-    db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
-    opt_s, opt_cpu = time.perf_counter() - t0, time.process_time() - c0
-    rows.append(f"| optimize after the load | {opt_s:.1f} s | {opt_cpu:.1f} s |")
-    ibytes = index_bytes(db.conn)
+    if not reused:
+        for name in ("2 chars", "4 chars", "8 chars"):  # the index as a crawl leaves it
+            results[(name, "as loaded")] = time_queries(db, qsets[name], hits[name], "default")
+        c0, t0 = time.process_time(), time.perf_counter()
+        db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
+        opt_s, opt_cpu = time.perf_counter() - t0, time.process_time() - c0
+        rows.append(f"| optimize after the load | {opt_s:.1f} s | {opt_cpu:.1f} s |")
+        ibytes = index_bytes(db.conn)
     if args.reindex:
         c0, t0 = time.process_time(), time.perf_counter()
         assert fts.reindex(db) == n
@@ -312,52 +409,73 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reindex {re_s:.1f}s", file=sys.stderr)
 
     db.conn.execute("SELECT count(*) FROM articles_fts_data").fetchone()
-    for name, qs in qsets.items():
-        for q in qs[:5]:
-            fts.search(db, q)
-        results[(name, "search")] = time_queries(db, qs, snippets=True)
-        results[(name, "ranking only")] = time_queries(db, qs, snippets=False)
+    for mode in MODES:
+        for name, qs in qsets.items():
+            r = time_queries(db, qs, hits[name], mode)
+            if r:
+                results[(name, mode)] = r
+                print(f"{name}, {mode}: p95 {r['p95']:.1f} ms", file=sys.stderr)
+    tails = {
+        name: tail(db, qsets[name], hits[name], results[(name, "default")])
+        for name in ("2 chars", "4 chars", "8 chars")
+        if (name, "default") in results
+    }
     load_after = os.getloadavg()
 
+    window = f"{fts.DEFAULT_WINDOW:,}"
+    labels = {
+        "as loaded": f"default (window {window}), before optimize (as a crawl leaves it)",
+        "default": f"**default**: `newsarchive_bm25`, window {window}",
+        "window 0": "`newsarchive_bm25`, `--window 0` (every match ranked)",
+        "no extension": f"without the C extension: FTS5 `bm25`, window {window}",
+        "no extension, window 0": "FTS5 `bm25`, `--window 0` (the ranking before the window)",
+    }
     lines = [
-        "| queries | what is timed | n | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms "
-        "| rows matched (median / max) |",
+        "| queries | how `fts.search()` ranks (20 results + snippets) | n | p50 ms | p95 ms "
+        "| CPU p50 ms | CPU p95 ms | rows matched (median / max) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for (name, kind), r in results.items():
-        label = {
-            "search": "`fts.search()`: top 20 by bm25 + snippets",
-            "search, as loaded": "`fts.search()` before optimize (as a crawl leaves it)",
-            "ranking only": "`MATCH ... ORDER BY rank LIMIT 20`",
-        }[kind]
+    for (name, mode), r in sorted(
+        results.items(), key=lambda kv: (list(qsets).index(kv[0][0]), kv[0][1] != "as loaded")
+    ):
         lines.append(
-            f"| {name} | {label} | {len(qsets[name])} | {r['p50']:.1f} | {r['p95']:.1f} "
+            f"| {name} | {labels[mode]} | {len(qsets[name])} | {r['p50']:.1f} | {r['p95']:.1f} "
             f"| {r['cpu50']:.1f} | {r['cpu95']:.1f} | {r['hits_median']:,} / {r['hits_max']:,} |"
         )
-    cmd = "benchmarks/bench_search.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    report = "\n".join(
-        [
-            f"## Search benchmark, {n:,} articles",
-            "",
-            f"- date: {date.today().isoformat()}; command: `.venv/bin/python {cmd.strip()}`",
-            f"- machine: `nproc` = {os.cpu_count()}, {cpu_model()}; "
-            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
-            f"- load average (1 min) at start / end: {load_before[0]:.1f} / {load_after[0]:.1f}",
-            f"- text: {chars / n:.0f} characters, "
-            f"{text_bytes / n:.0f} UTF-8 bytes per article (title + body)",
-            "",
+    cmd = "-m benchmarks.bench_search " + " ".join(argv if argv is not None else sys.argv[1:])
+    head = [
+        f"## Search benchmark, {n:,} articles",
+        "",
+        f"- date: {date.today().isoformat()}; command: `.venv/bin/python {cmd.strip()}`",
+        f"- machine: `nproc` = {os.cpu_count()}, {cpu_model()}; "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
+        f"C extension: {'yes' if fts.speedups() else 'NOT BUILT'}",
+        f"- load average (1 min) at start / end: {load_before[0]:.1f} / {load_after[0]:.1f}",
+        f"- text: {chars / n:.0f} characters, "
+        f"{text_bytes / n:.0f} UTF-8 bytes per article (title + body)",
+        "",
+    ]
+    if reused:
+        head += [f"Archive reused from `{path}` (the same articles): indexing not timed.", ""]
+    else:
+        head += [
             "| indexing | wall clock | CPU time of this process |",
             "|---|---|---|",
             *rows,
             f"| index size after optimize | {ibytes / n:,.0f} bytes/article "
             f"({ibytes / text_bytes:.2f}x the UTF-8 text) | |",
-            f"| index size as loaded (before optimize) | {ibytes_loaded / n:,.0f} bytes/article "
-            f"| |",
-            "",
-            *lines,
+            f"| index size as loaded (before optimize) | {ibytes_loaded / n:,.0f} "
+            "bytes/article | |",
             "",
         ]
-    )
+    notes = [
+        "",
+        "Default mode, the queries slower than its CPU p95: CPU ms of `fts.search()` / CPU ms "
+        "of FTS5 alone counting the matches (`count(*)`, no ranking) (rows matched):",
+        "",
+        *(f"- {name}: {t}" for name, t in tails.items()),
+    ]
+    report = "\n".join([*head, *lines, *(notes if tails else []), ""])
     print(report)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
