@@ -123,7 +123,7 @@ def run_variant(label: str, path: Path, n: int, seed: int, with_page: bool,
         p.unlink(missing_ok=True)
     archive = Archive(path)
     if no_dedupe:  # diagnostic only: what the syndicated-copy check costs per insert
-        archive._link_duplicate = lambda url, body: None  # type: ignore[method-assign]
+        archive._link_duplicate = lambda url, body, mine=None: None  # type: ignore[method-assign]
     if sync_normal:
         archive.db.conn.execute("pragma synchronous = NORMAL")
     crawl_id = archive.start_crawl(["bench-xf", "bench-zl"])
