@@ -61,6 +61,9 @@ def measure(kind: str, server: common.Server, profiles: list[Path], work: Path, 
         "pages_per_s": round(pages / elapsed, 1) if elapsed else 0.0,
         "pages_per_s_wall": round(pages / run.wall_s, 1),
         "cpu_s": round(run.cpu_s, 2), "cpu_ms_per_page": round(1000 * run.cpu_s / max(pages, 1), 2),
+        "cpu_ms_per_page_workers": round(1000 * run.children_cpu_s / max(pages, 1), 2),
+        "cpu_ms_per_page_crawl_process": round(
+            1000 * (run.cpu_s - run.children_cpu_s) / max(pages, 1), 2),
         "peak_rss_mb": round(run.peak_tree_rss_mb, 1),
         "peak_rss_largest_process_mb": round(run.peak_rss_mb, 1), "processes": run.processes,
     }  # fmt: skip
@@ -73,8 +76,10 @@ def measure(kind: str, server: common.Server, profiles: list[Path], work: Path, 
     if run.returncode != 0:
         row["stderr"] = (run.stderr or run.stdout)[-2000:]
     print(f"  {kind:4} #{i}: {pages} pages, {row['pages_per_s']} pages/s (crawl), "
-          f"{row['pages_per_s_wall']} pages/s (wall), {row['cpu_ms_per_page']} ms CPU/page, "
-          f"peak RSS {row['peak_rss_mb']} MB, rc {run.returncode}", flush=True)  # fmt: skip
+          f"{row['pages_per_s_wall']} pages/s (wall), {row['cpu_ms_per_page']} ms CPU/page "
+          f"(crawl process {row['cpu_ms_per_page_crawl_process']}, workers "
+          f"{row['cpu_ms_per_page_workers']}), peak RSS {row['peak_rss_mb']} MB, "
+          f"rc {run.returncode}", flush=True)  # fmt: skip
     return row
 
 
@@ -85,6 +90,7 @@ def summarise(rows: list[dict]) -> dict:
         out[kind] = {
             k: round(statistics.median(r[k] for r in rs), 2)
             for k in ("pages", "pages_per_s", "pages_per_s_wall", "cpu_ms_per_page",
+                      "cpu_ms_per_page_crawl_process", "cpu_ms_per_page_workers",
                       "peak_rss_mb", "crawl_s", "wall_s")
         }  # fmt: skip
     pairs = {}
@@ -239,9 +245,11 @@ def _summary_lines(res: dict, s: dict) -> list[str]:
         "",
         common.md_table(
             ["", "pages", "pages/s (crawl phase)", "pages/s (process wall)", "CPU ms/page",
+             "of which crawl process", "of which extraction workers",
              "peak RSS MB (process tree)"],
             [[k, s[k]["pages"], s[k]["pages_per_s"], s[k]["pages_per_s_wall"],
-              s[k]["cpu_ms_per_page"], s[k]["peak_rss_mb"]] for k in ("noop", "full")],
+              s[k]["cpu_ms_per_page"], s[k]["cpu_ms_per_page_crawl_process"],
+              s[k]["cpu_ms_per_page_workers"], s[k]["peak_rss_mb"]] for k in ("noop", "full")],
         ),  # fmt: skip
         "",
         f"Ratio full/no-op (pages/s, crawl phase): median of pairs {s['ratio_median_of_pairs']}, "

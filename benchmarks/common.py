@@ -235,6 +235,9 @@ class Run:
     samples: list[tuple[float, int, float]] = field(default_factory=list)  # (t, requests, rss MB)
     peak_tree_rss_mb: float = 0.0  # the largest sampled sum over the process and its children
     processes: int = 1  # the most processes seen in the tree at once
+    #: CPU of the descendants (extraction workers), from their last /proc sample: exact
+    #: for workers that sit idle before they exit, as a crawl's pool does.
+    children_cpu_s: float = 0.0
     stdout: str = ""
     stderr: str = ""
 
@@ -264,6 +267,18 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float | None:
+    """utime + stime of ``pid`` so far (seconds), or None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
 def tree_rss_mb(pid: int) -> float | None:
     """VmRSS of ``pid`` plus all its descendants (extraction worker processes), in MB."""
     own = _rss_mb(pid)
@@ -281,6 +296,7 @@ def run_measured(cmd: list[str], *, server: Server | None = None, interval: floa
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT,
                                 env={**os.environ, **(env or {})})  # fmt: skip
         samples: list[tuple[float, int, float]] = []
+        kids_cpu: dict[int, float] = {}
         peak_tree = 0.0
         nproc = 1
         deadline = start + timeout
@@ -295,6 +311,10 @@ def run_measured(cmd: list[str], *, server: Server | None = None, interval: floa
             if now - last >= interval:
                 last = now
                 rss = tree_rss_mb(proc.pid)
+                for kid in _descendants(proc.pid):
+                    c = _cpu_s(kid)
+                    if c is not None:
+                        kids_cpu[kid] = c
                 if rss is not None:
                     peak_tree = max(peak_tree, rss)
                     nproc = max(nproc, 1 + len(_descendants(proc.pid)))
@@ -317,6 +337,7 @@ def run_measured(cmd: list[str], *, server: Server | None = None, interval: floa
         samples=samples,
         peak_tree_rss_mb=max(peak_tree, usage.ru_maxrss / 1024),
         processes=nproc,
+        children_cpu_s=sum(kids_cpu.values()),
         stdout=stdout,
         stderr=stderr,
     )
