@@ -148,6 +148,15 @@ local id = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[2], id, r[1])
 return {id, r[1]}
 """
+# Schedule a request: mark its fingerprint seen and add it to the frontier in one step
+# (ARGV[1] empty: dont_filter). Two round-trips would let a worker killed between them
+# leave a fingerprint "seen" whose request is nowhere: the list page it came from is
+# requeued, but the article request is then filtered out for good.
+_ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
 # Put every in-flight request of a (dead) worker back into the frontier.
 _REQUEUE = """
 local all = redis.call('HGETALL', KEYS[1])
@@ -224,13 +233,17 @@ class FrontierScheduler(Scheduler):
         pass  # persistent: the frontier belongs to the run, not to this worker
 
     def enqueue_request(self, request: Any) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        added = self.server.eval(
+            _ENQUEUE, 2, self.df.key, self.queue.key, fingerprint, -request.priority,
+            self.queue._encode_request(request),
+        )  # fmt: skip
+        if not added:
             self.df.log(request, self.spider)
             ack(self.server, request.meta)  # a redirect to a page already scheduled
             return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Any:

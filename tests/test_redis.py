@@ -326,3 +326,17 @@ def test_unreachable_redis_exits_3(tmp_path: Path, profile: str) -> None:
     url = f"redis://127.0.0.1:{_free_port()}/0"
     rc, _, err = finish(cli("seed", profile, "--redis", url, "--db", str(tmp_path / "a.db")))
     assert rc == 3 and "cannot use Redis" in err and "Traceback" not in err
+
+
+def test_a_request_is_marked_seen_only_together_with_being_queued(rdb: object) -> None:
+    # One Redis step: a worker killed while scheduling cannot leave a fingerprint "seen"
+    # whose request is in no queue (its list page would be re-parsed by another worker,
+    # and the article request filtered out for good).
+    from crawler.distributed import _ENQUEUE
+
+    df, queue = "t:dupefilter", "t:requests"
+    assert rdb.eval(_ENQUEUE, 2, df, queue, "fp1", 0, b"req-1") == 1  # type: ignore[attr-defined]
+    assert rdb.eval(_ENQUEUE, 2, df, queue, "fp1", 0, b"req-1b") == 0  # type: ignore[attr-defined]
+    assert rdb.eval(_ENQUEUE, 2, df, queue, "", -1, b"retry") == 1  # type: ignore[attr-defined]
+    assert rdb.smembers(df) == {b"fp1"}  # type: ignore[attr-defined]
+    assert rdb.zrange(queue, 0, -1) == [b"retry", b"req-1"]  # type: ignore[attr-defined]
