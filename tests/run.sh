@@ -3,7 +3,8 @@
 # and the one CI runs. Extra arguments go to pytest (e.g. tests/run.sh -k search -x).
 #
 # System packages (Debian): chromium + chromium-driver (the Datasette browser test),
-# redis-server (distributed crawls), sqlite3 (what a tool without our plugin sees).
+# redis-server (distributed crawls), sqlite3 (what a tool without our plugin sees),
+# gcc and Python's headers (the C ranking extension, which the tests require).
 # They are installed with apt-get when missing (as root, or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' || need+=(python3-dev)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
