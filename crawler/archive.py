@@ -346,11 +346,28 @@ class Archive:
             params.append(since)
         return [row[0] for row in self.db.execute(sql + " order by p.id", params)]
 
-    def iter_pages(self, site: str | None = None, since: str | None = None) -> Iterator[RawPage]:
-        """The latest stored response of every URL, filtered like :meth:`page_ids`."""
+    def iter_pages(
+        self,
+        site: str | None = None,
+        since: str | None = None,
+        unreadable: list[tuple[str, str]] | None = None,
+    ) -> Iterator[RawPage]:
+        """The latest stored response of every URL, filtered like :meth:`page_ids`.
+
+        A page whose stored body cannot be decompressed (a damaged row) is skipped and
+        ``(url, reason)`` appended to ``unreadable`` when given; without it, it raises
+        :class:`ArchiveError` naming the page.
+        """
         for page_id in self.page_ids(site, since):
             for row in self.db.query("select * from pages where id = ?", [page_id]):
-                yield page_from_row(row)
+                try:
+                    yield page_from_row(row)
+                except ValueError as exc:
+                    if unreadable is None:
+                        raise ArchiveError(
+                            f"{self.path}: stored page {row['url']} (pages.id {page_id}): {exc}"
+                        ) from None
+                    unreadable.append((row["url"], str(exc)))
 
     # -- syndicated copies ------------------------------------------------------------------
     def _link_duplicate(self, url: str, body: str, mine: set[int] | None = None) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from crawler.errors import NewsarchiveError
+from crawler.errors import ExitCode, NewsarchiveError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -371,7 +371,9 @@ def reextract(db_path: Path, site: str | None, since: str | None, jobs: int | No
     """
     from crawler.reextract import reextract as run
 
-    click.echo(run(db_path, site=site, since=since, jobs=jobs).summary())
+    report = run(db_path, site=site, since=since, jobs=jobs)
+    click.echo(report.summary())
+    _warn_unreadable(report.unreadable)
 
 
 @cli.command("export-warc")
@@ -392,8 +394,20 @@ def export_warc(path: str, db_path: Path, site: str | None, since: str | None) -
     """
     from crawler.warc import export_warc as run
 
-    count = run(db_path, path, site=site, since=since)
+    unreadable: list[tuple[str, str]] = []
+    count = run(db_path, path, site=site, since=since, unreadable=unreadable)
     click.echo(f"wrote {count} responses to {path}")
+    _warn_unreadable(unreadable)
+
+
+def _warn_unreadable(pages: list[tuple[str, str]]) -> None:
+    """One ``warning:`` line per damaged stored page (at most 20), then exit 1 (partial)."""
+    for url, reason in pages[:20]:
+        click.echo(f"warning: skipped the stored page of {url}: {reason}", err=True)
+    if len(pages) > 20:
+        click.echo(f"warning: ... and {len(pages) - 20} more damaged pages", err=True)
+    if pages:
+        raise SystemExit(int(ExitCode.PARTIAL))
 
 
 # -- demo ----------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ class ReextractReport:
     new: int = 0
     unchanged: int = 0
     failed: int = 0
+    #: ``(url, reason)`` of stored pages that could not be read (damaged rows)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
     changed_fields: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     jobs: int = 1
@@ -42,7 +44,9 @@ class ReextractReport:
         rate = self.pages / self.seconds if self.seconds else 0.0
         return (
             f"reextract: {self.pages} pages, {self.updated} updated, {self.new} new, "
-            f"{self.unchanged} unchanged, {self.failed} not articles; changed fields: {changes}"
+            f"{self.unchanged} unchanged, {self.failed} not articles"
+            + (f", {len(self.unreadable)} unreadable" if self.unreadable else "")
+            + f"; changed fields: {changes}"
             f" ({rate:.0f} pages/s, {self.jobs} processes)"
         )
 
@@ -66,7 +70,11 @@ def _work(batch: list[tuple]) -> list[dict[str, Any]]:
     fields_by_site: dict[str | None, dict[str, str] | None] = {}
     out = []
     for url, site, compressed, headers_json, codec, fetched_at in batch:
-        body = decompress(codec, compressed)
+        try:
+            body = decompress(codec, compressed)
+        except ValueError as exc:  # a damaged row: reported, the rest goes on
+            out.append({"url": url, "site": site, "fetched_at": fetched_at, "error": str(exc)})
+            continue
         if site not in fields_by_site:
             try:
                 fields_by_site[site] = load_profile(site).fields or None if site else None
@@ -133,6 +141,9 @@ def reextract(
         for results in _results(_batches(archive, site, since), jobs):
             for record in results:
                 report.pages += 1
+                if "error" in record:
+                    report.unreadable.append((record["url"], record["error"]))
+                    continue
                 article = Article(**record)
                 if quality.problem(article):
                     report.failed += 1

@@ -14,12 +14,18 @@ _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
 
 def export_warc(
-    db_path: str | Path, out_path: str | Path, *, site: str | None = None, since: str | None = None
+    db_path: str | Path,
+    out_path: str | Path,
+    *,
+    site: str | None = None,
+    since: str | None = None,
+    unreadable: list[tuple[str, str]] | None = None,
 ) -> int:
     """Write the latest stored response of every URL to ``out_path``; return how many.
 
     ``out_path`` ending in ``.gz`` is written gzip-compressed per record, as usual for
-    ``.warc.gz``.
+    ``.warc.gz``. Damaged stored pages are skipped into ``unreadable`` when it is given
+    (see :meth:`Archive.iter_pages`).
     """
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
@@ -34,7 +40,7 @@ def export_warc(
             out.name, {"software": "newsarchive", "format": "WARC File Format 1.1"}
         )
         writer.write_record(info)
-        for page in archive.iter_pages(site=site, since=since):
+        for page in archive.iter_pages(site=site, since=since, unreadable=unreadable):
             try:
                 reason = HTTPStatus(page.status).phrase
             except ValueError:

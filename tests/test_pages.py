@@ -239,3 +239,30 @@ def test_a_corrupt_or_unknown_page_body_is_a_clear_error() -> None:
         compression.decompress("zstd", b"not zstd at all")
     with pytest.raises(ValueError, match="unknown page compression 'brotli'"):
         compression.decompress("brotli", b"...")
+
+
+def test_a_damaged_stored_page_is_skipped_with_a_warning_and_the_rest_is_done(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "damaged.db"
+    html = ("<html><head><title>标题</title></head><body><h1>市场监管总局发布召回公告</h1><p>"
+            + "消费者权益保护的正文内容，" * 30 + "</p></body></html>").encode()  # fmt: skip
+    with Archive(db) as archive:
+        for i in range(3):
+            url = f"http://x.test/{i}.html"
+            archive.store_page(RawPage(url=url, site="x", final_url=url, status=200,
+                                       headers={"Content-Type": "text/html; charset=utf-8"},
+                                       body=html, fetched_at="2024-01-01T00:00:00Z"))  # fmt: skip
+        archive.db.conn.execute("update pages set body = x'00112233' where url like '%/1.html'")
+        archive.db.conn.commit()
+    for args in (("reextract", "--jobs", "1"), ("reextract", "--jobs", "2"),
+                 ("export-warc", str(tmp_path / "out.warc.gz"))):  # fmt: skip
+        result = run_cli(*args, "--db", str(db))
+        assert result.returncode == 1, result.stderr  # partial, not a crash
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip() == (
+            "warning: skipped the stored page of http://x.test/1.html: stored page body is"
+            " not valid zstd data: error determining content size from frame header"
+        )
+    assert len(query(db, "select url from articles")) == 2
+    assert "1 unreadable" in run_cli("reextract", "--db", str(db)).stdout
