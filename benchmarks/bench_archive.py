@@ -221,12 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             run_variant(label, work / f"archive-{i}.db", args.articles, args.seed, with_page,
                         sync, no_dedupe)  # fmt: skip
         )
-    md = report_md(res)
-    print(md)
-    if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(md, encoding="utf-8")
-    common.write_json(args.json or work / "results.json", res)
+    common.publish(report_md(res), args.report, args.json or work / "results.json", res)
     return 0
 
 

@@ -317,12 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile != "none":
             print(f"profiling one full crawl with {args.profile}", flush=True)
             res["profile"] = run_profile(server, profiles, work, args.profile)
-    md = report_md(res)
-    print(md)
-    if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(md, encoding="utf-8")
-    common.write_json(args.json or work / "results.json", res)
+    common.publish(report_md(res), args.report, args.json or work / "results.json", res)
     bad = [r for r in res["runs"] if r["returncode"] not in (0, 1)]  # 1: some pages failed
     for r in bad:
         print(f"run failed: {r['kind']} #{r['run']} rc {r['returncode']}: {r.get('stderr', '')}",

@@ -124,12 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     if run.returncode != 0:
         res["stderr"] = (run.stderr or run.stdout)[-2000:]
-    md = report_md(res)
-    print(md)
-    if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(md, encoding="utf-8")
-    common.write_json(args.json or work / "results.json", res)
+    common.publish(report_md(res), args.report, args.json or work / "results.json", res)
     if run.returncode != 0:
         print(f"crawl failed rc {run.returncode}: {res.get('stderr', '')}", file=sys.stderr)
     return 0 if run.returncode in (0, 1) else 1

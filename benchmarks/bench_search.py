@@ -48,19 +48,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 import sqlite_utils  # noqa: E402
 
+from benchmarks import common  # noqa: E402
 from crawler import fts  # noqa: E402
+from crawler.archive import ARTICLE_COLUMNS  # noqa: E402
 
-SCHEMA = {
-    "url": str,
-    "site": str,
-    "title": str,
-    "published_at": str,
-    "source": str,
-    "author": str,
-    "editor": str,
-    "body": str,
-    "fetched_at": str,
-}
+#: The archive's own articles table.
+SCHEMA = ARTICLE_COLUMNS
 SITES = ["ccn", "cqn", "hangzhou", "cnr", "xinhua"]
 DOMAIN_WORDS = [
     "专利", "诈骗", "召回", "市场监管总局", "消费者", "知识产权", "投诉", "退款", "质量",
@@ -297,16 +290,6 @@ def warm_file(path: Path) -> None:
             pass
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def load_with_cpu(db: sqlite_utils.Database, articles: list[dict]) -> tuple[float, float]:
     c0 = time.process_time()
     wall = load(db, articles)
@@ -447,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         f"## Search benchmark, {n:,} articles",
         "",
         f"- date: {date.today().isoformat()}; command: `.venv/bin/python {cmd.strip()}`",
-        f"- machine: `nproc` = {os.cpu_count()}, {cpu_model()}; "
+        f"- machine: `nproc` = {os.cpu_count()}, {common.cpu_model()}; "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}; "
         f"C extension: {'yes' if fts.speedups() else 'NOT BUILT'}",
         f"- load average (1 min) at start / end: {load_before[0]:.1f} / {load_after[0]:.1f}",

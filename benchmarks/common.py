@@ -56,15 +56,19 @@ def setting_args(settings: dict[str, str]) -> list[str]:
 
 
 # -- machine -------------------------------------------------------------------------------
-def machine() -> dict[str, str]:
-    cpu = "?"
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, else what ``platform`` says, else "?"."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return platform.processor() or "?"
+
+
+def machine() -> dict[str, str]:
+    cpu = cpu_model()
     mem = "?"
     try:
         kb = int(Path("/proc/meminfo").read_text().split()[1])
@@ -368,6 +372,16 @@ def scrapy_stats(log_file: Path) -> dict[str, float]:
                 else:
                     out[key] = out.get(key, 0.0) + value
     return out
+
+
+def publish(md: str, report: Path | None, json_path: Path, data: object) -> None:
+    """Print a benchmark's Markdown report, write it to ``report`` if given, and write
+    its raw results as JSON to ``json_path``."""
+    print(md)
+    if report:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(md, encoding="utf-8")
+    write_json(json_path, data)
 
 
 def write_json(path: Path, data: object) -> None:

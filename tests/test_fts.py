@@ -13,18 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler import fts
+from crawler.archive import ARTICLE_COLUMNS
 
-SCHEMA = {
-    "url": str,
-    "site": str,
-    "title": str,
-    "published_at": str,
-    "source": str,
-    "author": str,
-    "editor": str,
-    "body": str,
-    "fetched_at": str,
-}
+#: The archive's own articles table (crawler.archive defines it once).
+SCHEMA = ARTICLE_COLUMNS
 
 ROWS = [
     {

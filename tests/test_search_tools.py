@@ -23,6 +23,7 @@ import pytest
 import sqlite_utils
 
 from crawler import fts
+from crawler.archive import ARTICLE_COLUMNS
 
 BIN = Path(sys.executable).parent
 ROWS = [
@@ -55,20 +56,7 @@ def archive(tmp_path: Path) -> Path:
     path = tmp_path / "archive.db"
     db = sqlite_utils.Database(path)
     db.enable_wal()
-    db["articles"].create(
-        {
-            "url": str,
-            "site": str,
-            "title": str,
-            "published_at": str,
-            "source": str,
-            "author": str,
-            "editor": str,
-            "body": str,
-            "fetched_at": str,
-        },  # fmt: skip
-        pk="url",
-    )
+    db["articles"].create(ARTICLE_COLUMNS, pk="url")  # the archive's own table
     fts.ensure_index(db)
     db["articles"].insert_all(ROWS)
     db.conn.close()
