@@ -832,7 +832,10 @@ def translate_query(query: str) -> str:
 
     Raises :class:`QueryError` with a one-line reason for a query it cannot parse.
     """
-    groups, negatives = parse_query(query)
+    return _expression(*parse_query(query))
+
+
+def _expression(groups: list[list[str]], negatives: list[str]) -> str:
     out = " AND ".join("(" + " OR ".join(map(_fts_phrase, g)) + ")" for g in groups)
     if negatives:
         out += " NOT (" + " OR ".join(map(_fts_phrase, negatives)) + ")"
@@ -846,7 +849,10 @@ def query_phrases(query: str) -> list[str]:
     >>> query_phrases('召回 汽车 OR 电动车 -"二手 汽车" 专')
     ['"召回"', '"汽车"', '"电动车"', '"专"*', '"二手 汽车"']
     """
-    groups, negatives = parse_query(query)
+    return _phrases(*parse_query(query))
+
+
+def _phrases(groups: list[list[str]], negatives: list[str]) -> list[str]:
     return [_fts_phrase(t) for g in groups for t in g] + [_fts_phrase(t) for t in negatives]
 
 
@@ -1047,9 +1053,9 @@ def search(
     Raises :class:`QueryError` for a query it cannot parse and
     :class:`SearchIndexError` if the archive has no search index.
     """
-    match = translate_query(query)
-    phrases = query_phrases(query)
-    groups, _ = parse_query(query)
+    groups, negatives = parse_query(query)  # once: the expression and its phrases
+    match = _expression(groups, negatives)
+    phrases = _phrases(groups, negatives)
     pattern = _term_pattern([t for g in groups for t in g])
     if limit is not None and limit < 1:
         raise QueryError("limit must be at least 1")
