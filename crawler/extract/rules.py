@@ -216,13 +216,17 @@ SOURCE_LABEL_RE = re.compile(
     r"(?:文章来源|信息来源|稿件来源|新闻来源|内容来源|消息来源|来源于|来源|稿源|出处)\s*[:：]\s*"
 )
 SOURCE_LABEL_LOOSE_RE = re.compile(r"(?:文章来源|信息来源|稿件来源|来源)\s+(?=\S)")
+#: The outlet or status words that may stand before 记者 in a byline (本报记者, 新华社记者,
+#: 实习记者): one definition for every byline pattern below.
+REPORTER_PREFIX = r"(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?"
 AUTHOR_LABEL_RE = re.compile(
     r"(?<![编责])(?:作\s*者|撰\s*文|撰稿人?|执笔人?|文\s*[/／]|文\s*[|｜]|"
-    r"(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记\s*者|通讯员|实习生|评论员)\s*[:：]?\s*"
+    + REPORTER_PREFIX
+    + r"记\s*者|通讯员|实习生|评论员)\s*[:：]?\s*"
 )
 #: A line-initial role word inside an author value ("作者：记者王敬照").
 ROLE_PREFIX_RE = re.compile(
-    r"^(?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记\s*者|通讯员|实习生|评论员)\s*[:：]?\s*"
+    r"^(?:" + REPORTER_PREFIX + r"记\s*者|通讯员|实习生|评论员)\s*[:：]?\s*"
 )
 #: Text after the names in a byline line: "彭冲 山东冠县报道", "罗科苏盈发自北京".
 BYLINE_TAIL_RE = re.compile(
@@ -307,18 +311,18 @@ OUTLET_SUFFIX_RE = re.compile(
 
 #: Byline inside the first paragraph: 本报讯（记者 李明 通讯员 陈红）/ 报道(记者郑铁峰).
 BYLINE_PAREN_RE = re.compile(
-    r"[（(]\s*((?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记者|通讯员|实习生|评论员|"
+    r"[（(]\s*((?:" + REPORTER_PREFIX + r"记者|通讯员|实习生|评论员|"
     r"(?:文|图|摄)?\s*[/／])[^（()）]{1,60})[）)]"
 )
 BYLINE_ROLE_RE = re.compile(
-    r"(?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记者|通讯员|实习生|文\s*[/／])"
+    r"(?:" + REPORTER_PREFIX + r"记者|通讯员|实习生|文\s*[/／])"
 )
 #: Roles inside bylines that are not authors (their names are skipped).
 BYLINE_SKIP_ROLE_RE = re.compile(r"(?:摄影?|图|编辑|责编|视频|制图|海报|设计)\s*[/／:：]?")
 
 #: Any role inside a byline (author roles and skipped roles), to split it into chunks.
 BYLINE_ANY_ROLE_RE = re.compile(
-    r"(?:(?:本报|本台|本刊|本网|新华社|央视|特约|见习|实习)?记者|通讯员|实习生|评论员|"
+    r"(?:" + REPORTER_PREFIX + r"记者|通讯员|实习生|评论员|"
     r"摄影?|图|编辑|责编|视频|制图|文)\s*[/／:：]?"
 )
 
