@@ -30,6 +30,13 @@ def _compressor() -> zstandard.ZstdCompressor:
     return c
 
 
+def _decompressor() -> zstandard.ZstdDecompressor:
+    d = getattr(_local, "decompressor", None)
+    if d is None:  # one per thread, like the compressor
+        d = _local.decompressor = zstandard.ZstdDecompressor()
+    return d
+
+
 def compress(body: bytes) -> tuple[str, bytes]:
     """``(codec, compressed bytes)`` for a page body."""
     return CODEC, _compressor().compress(body)
@@ -42,7 +49,7 @@ def decompress(codec: str | None, data: bytes) -> bytes:
     """
     try:
         if codec == "zstd":
-            return zstandard.ZstdDecompressor().decompress(data)
+            return _decompressor().decompress(data)
         if codec == "zlib":
             return zlib.decompress(data)
     except (zstandard.ZstdError, zlib.error) as exc:
