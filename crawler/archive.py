@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -255,7 +254,7 @@ class Archive:
             record["archived_at"] = utcnow()
             record["crawl_id"] = crawl_id
             record["duplicate_of"] = self._link_duplicate(
-                article.url, article.body or "", article.shingles
+                article.url, article.body or "", article.fingerprint
             )
             self._insert("articles", record)
             return "new"
@@ -266,7 +265,7 @@ class Archive:
         update = {f: record[f] for f in (*EXTRACTED_FIELDS, "fetched_at", "site")}
         if previous["body"] != record["body"]:
             update["duplicate_of"] = self._link_duplicate(
-                article.url, article.body or "", article.shingles
+                article.url, article.body or "", article.fingerprint
             )
         self.db["articles"].update(article.url, update)
         return "updated"
@@ -370,36 +369,39 @@ class Archive:
                     unreadable.append((row["url"], str(exc)))
 
     # -- syndicated copies ------------------------------------------------------------------
-    def _link_duplicate(self, url: str, body: str, mine: set[int] | None = None) -> str | None:
+    def _link_duplicate(
+        self, url: str, body: str, mine: dedupe.Fingerprint | None = None
+    ) -> str | None:
         """Store ``url``'s fingerprint; return the earliest archived article it copies.
 
-        ``mine`` is ``dedupe.shingles(body)`` if the caller has it already (the crawl's
+        ``mine`` is ``dedupe.fingerprint(body)`` if the caller has it already (the crawl's
         extraction worker computes it, off the crawl process).
         """
         conn = self.db.conn
         conn.execute("delete from fingerprints where url = ?", [url])
         if mine is None:
-            mine = dedupe.shingles(body)
-        if not mine:
+            mine = dedupe.fingerprint(body)
+        if mine is None:
             return None
-        hashes = dedupe.sketch(mine)
+        hashes = list(mine.sketch)
         conn.executemany(
             "insert into fingerprints (hash, url) values (?, ?)", [(h, url) for h in hashes]
         )
         # Each sketch hash is looked up on its own, newest rows first and at most
         # CANDIDATES_PER_HASH of them: a very common 4-gram cannot make every insert
         # read more rows as the archive grows, and a real copy shares about half its
-        # sketch, so its rarer hashes still find it.
+        # sketch, so its rarer hashes still find it. SQLite counts the shared hashes.
         per_hash = (
             "select url from (select url from fingerprints where hash = ?"
             f" order by rowid desc limit {int(dedupe.CANDIDATES_PER_HASH)})"
         )
-        shared: Counter[str] = Counter(
-            r[0]
-            for r in conn.execute(" union all ".join([per_hash] * len(hashes)), hashes)
-            if r[0] != url
-        )
-        candidates = [u for u, n in shared.most_common(10) if n >= dedupe.MIN_SHARED]
+        candidates = [r[0] for r in conn.execute(
+            "select url from (" + " union all ".join([per_hash] * len(hashes)) + ")"
+            " where url != ? group by url having count(*) >= ?"
+            " order by count(*) desc, url limit 10",
+            [*hashes, url, dedupe.MIN_SHARED],
+        )]  # fmt: skip
+        mine_set: set[int] | None = None
         best: tuple[str, str] | None = None  # (archived_at, root url)
         for other in candidates:
             theirs = [r[0] for r in conn.execute(
@@ -409,7 +411,11 @@ class Archive:
             row = conn.execute(
                 "select body, archived_at, duplicate_of from articles where url = ?", [other]
             ).fetchone()
-            if row is None or not dedupe.same_story(mine, dedupe.shingles(row[0] or "")):
+            if row is None:
+                continue
+            if mine_set is None:
+                mine_set = mine.shingles()
+            if not dedupe.same_story(mine_set, dedupe.shingles(row[0] or "")):
                 continue
             root = row[2] or other
             if row[2]:

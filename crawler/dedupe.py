@@ -17,6 +17,9 @@ import heapq
 import re
 import unicodedata
 import zlib
+from array import array
+from itertools import islice
+from typing import NamedTuple
 
 SHINGLE = 4
 #: The smallest shingle hashes kept per article for candidate lookup.
@@ -38,10 +41,35 @@ ESTIMATE_FLOOR = 0.25
 
 _NOT_WORD = re.compile(r"[\W_]+")
 
+_NFKC_TABLE: list[str] = []
+
+
+def _nfkc_table() -> list[str]:
+    """``str.translate`` table: each BMP character to its own NFKC form (built once, ~20 ms).
+
+    Replacing every character by its NFKC form leaves the NFKC form of the whole text
+    unchanged (each character's compatibility decomposition stays the same), and it
+    makes Chinese text, whose full-width punctuation NFKC would otherwise rewrite one
+    code point at a time, pass NFKC's quick check: the whole-text pass becomes a scan.
+    """
+    if not _NFKC_TABLE:
+        table = [chr(i) for i in range(0x10000)]
+        for i in range(0x10000):
+            if not 0xD800 <= i < 0xE000:
+                table[i] = unicodedata.normalize("NFKC", table[i])
+        _NFKC_TABLE[:] = table
+    return _NFKC_TABLE
+
 
 def normalise(text: str) -> str:
     """NFKC, lower case, and only letters and digits (punctuation and spaces dropped)."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+    folded = unicodedata.normalize("NFKC", text.translate(_NFKC_TABLE or _nfkc_table()))
+    return _NOT_WORD.sub("", folded.lower())
+
+
+#: ``slice`` objects of consecutive 4-gram windows in UTF-32 (16 bytes, step 4), shared by
+#: every call so that hashing them is one ``map`` with no Python code per shingle.
+_WINDOWS: list[slice] = []
 
 
 def shingles(text: str) -> set[int]:
@@ -51,14 +79,44 @@ def shingles(text: str) -> set[int]:
         return set()
     # UTF-32 gives every character 4 bytes, so a 4-gram is a 16-byte slice.
     data = norm.encode("utf-32-le", "surrogatepass")
-    width = 4 * SHINGLE
-    crc = zlib.crc32
-    return {crc(data[i : i + width]) for i in range(0, len(data) - width + 4, 4)}
+    n = len(norm) - SHINGLE + 1
+    if len(_WINDOWS) < n:
+        width = 4 * SHINGLE
+        _WINDOWS.extend(slice(4 * i, 4 * i + width) for i in range(len(_WINDOWS), 2 * n))
+    return set(map(zlib.crc32, map(data.__getitem__, islice(_WINDOWS, n))))
 
 
 def sketch(shingle_set: set[int]) -> list[int]:
     """The bottom-k sketch: the :data:`SKETCH_SIZE` smallest hashes."""
     return heapq.nsmallest(SKETCH_SIZE, shingle_set)
+
+
+#: 32-bit unsigned array type code (CRC-32 values), for packing shingle sets.
+_U32 = "I" if array("I").itemsize == 4 else "L"
+
+
+class Fingerprint(NamedTuple):
+    """What the duplicate check needs of one body, cheap to send between processes.
+
+    The crawl's extraction workers compute it; the crawl process only reads the sketch,
+    and unpacks the full shingle set when a candidate copy has to be confirmed.
+    """
+
+    #: :func:`sketch` of the body's shingles, ascending.
+    sketch: tuple[int, ...]
+    #: every shingle hash, as the bytes of a 32-bit unsigned ``array``.
+    packed: bytes
+
+    def shingles(self) -> set[int]:
+        return set(array(_U32, self.packed))
+
+
+def fingerprint(text: str) -> Fingerprint | None:
+    """The body's :class:`Fingerprint`, or None when it is too short to be linked."""
+    found = shingles(text)
+    if not found:
+        return None
+    return Fingerprint(tuple(sketch(found)), array(_U32, found).tobytes())
 
 
 def estimate(sketch_a: list[int], sketch_b: list[int]) -> float:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.dedupe import Fingerprint
 
 #: Fields produced by extraction, in the order of the ``extract`` JSON Lines contract.
 EXTRACTED_FIELDS: tuple[str, ...] = (
@@ -16,7 +20,7 @@ EXTRACTED_FIELDS: tuple[str, ...] = (
 
 
 #: Attributes of :class:`Article` that are not archive columns.
-_NOT_COLUMNS = frozenset({"page", "shingles"})
+_NOT_COLUMNS = frozenset({"page", "fingerprint"})
 
 
 @dataclass
@@ -40,12 +44,12 @@ class Article:
     fetched_at: str | None = None
     #: The response the article came from; stored in ``pages``, never a column.
     page: RawPage | None = field(default=None, repr=False, compare=False)
-    #: ``crawler.dedupe.shingles(body)`` when the extraction worker already computed
-    #: them (the duplicate check needs them); never a column.
-    shingles: set[int] | None = field(default=None, repr=False, compare=False)
+    #: ``crawler.dedupe.fingerprint(body)`` when the extraction worker already computed
+    #: it (the duplicate check needs it); never a column.
+    fingerprint: Fingerprint | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, str | None]:
-        """The article's columns (everything but ``page`` and ``shingles``)."""
+        """The article's columns (everything but ``page`` and ``fingerprint``)."""
         return {name: getattr(self, name) for name in self.field_names()}
 
     @classmethod

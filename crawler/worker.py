@@ -17,9 +17,9 @@ def extract_page(
 ) -> tuple[Article, str, bytes]:
     """Extract one fetched page, and do the rest of the per-page CPU work that needs no
     archive: compress its bytes for the ``pages`` table (``(article, codec, data)``) and
-    compute the body's shingles for the duplicate check (``article.shingles``)."""
+    compute the body's fingerprint for the duplicate check (``article.fingerprint``)."""
     article = extract(body, url, http_encoding=charset, fields=fields or None)
-    article.shingles = dedupe.shingles(article.body or "")
+    article.fingerprint = dedupe.fingerprint(article.body or "")
     codec, data = compression.compress(body)
     return article, codec, data
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler import compression, dedupe
 from crawler.archive import Archive
@@ -143,6 +146,30 @@ def test_copy_links_to_the_earliest_of_a_chain(tmp_path: Path) -> None:
             "select url, duplicate_of from articles")}  # fmt: skip
     assert rows == {"http://a.cn/1": None, "http://b.cn/1": "http://a.cn/1",
                     "http://c.cn/1": "http://a.cn/1"}  # fmt: skip
+
+
+#: Characters whose NFKC depends on their neighbours, or that NFKC or lower() rewrite.
+TRICKY = ["消", "費", "，", "Ａ", "\u0301", "e", "Σ", "①", "ｶ", "\u3099", "ﾞ", "℃", "㎡", " ",
+          "가", "\u11a8", "İ"]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80)
+       | st.lists(st.sampled_from(TRICKY), max_size=40).map("".join))  # fmt: skip
+def test_shingle_normalisation_is_nfkc_lower_case_letters_and_digits(text: str) -> None:
+    # The fast path (per-character NFKC table, then one whole-text pass) must equal the
+    # definition, including composing marks, Hangul jamo and Greek final sigma.
+    assert dedupe.normalise(text) == re.sub(
+        r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower()
+    )
+
+
+def test_a_fingerprint_carries_the_sketch_and_every_shingle() -> None:
+    fp = dedupe.fingerprint(STORY)
+    assert fp is not None
+    assert fp.shingles() == dedupe.shingles(STORY)
+    assert list(fp.sketch) == dedupe.sketch(dedupe.shingles(STORY))
+    assert dedupe.fingerprint("太短了") is None
 
 
 def test_same_story_under_two_templates_is_linked_in_a_crawl(
