@@ -4,7 +4,8 @@
 #
 # System packages (Debian): chromium + chromium-driver (the Datasette browser test),
 # redis-server (distributed crawls), sqlite3 (what a tool without our plugin sees),
-# gcc and Python's headers (the C ranking extension, which the tests require).
+# gcc and Python's headers (the C extensions for ranking and the page walk, which the tests
+# require).
 # They are installed with apt-get when missing (as root, or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,8 @@ if ((${#need[@]})); then
 fi
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-# The C ranking extension (crawler/_rank.c) is optional for users; CI must have it built.
+# The C extensions (crawler/_rank.c, crawler/_walk.c) are optional for users; CI must have
+# them built.
 export NEWSARCHIVE_REQUIRE_SPEEDUPS=1
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
