@@ -28,7 +28,7 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler import compression, dedupe
+from crawler import compression, dedupe, fts
 from crawler.errors import ArchiveError
 from crawler.items import EXTRACTED_FIELDS, Article, RawPage
 
@@ -158,8 +158,6 @@ class Archive:
                         articles.add_column(col, typ)
             articles.create_index(["site", "published_at"], if_not_exists=True)
             articles.create_index(["archived_at"], if_not_exists=True)
-            from crawler import fts
-
             fts.ensure_index(db)  # search index articles_fts and its triggers
             articles.create_index(["duplicate_of"], if_not_exists=True)
             if not db["pages"].exists():
@@ -244,6 +242,11 @@ class Archive:
 
     def _upsert(self, article: Article, crawl_id: int | None) -> str:
         """The body of :meth:`upsert_article`, inside the caller's transaction."""
+        buffers = article.fts_buffers or (None, None)
+        with fts.pretokenized((article.title, buffers[0]), (article.body, buffers[1])):
+            return self._upsert_row(article, crawl_id)
+
+    def _upsert_row(self, article: Article, crawl_id: int | None) -> str:
         record = article.to_dict()
         record["fetched_at"] = record.get("fetched_at") or utcnow()
         columns = ", ".join((*EXTRACTED_FIELDS, "fetched_at"))
@@ -579,6 +582,4 @@ def _prepare_connection(conn: sqlite3.Connection, timeout: float | None = None) 
     # loses nothing committed; a power cut may lose the last commits, which the next
     # incremental run fetches again because they are not in the archive.
     conn.execute("pragma synchronous = normal")
-    from crawler import fts
-
     fts.register(conn)  # the search tokenizer, needed by every write to articles

@@ -47,6 +47,8 @@ import sqlite3
 import sys
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -206,6 +208,27 @@ def document_buffer(text: str) -> bytes:
         out[4 + b :: 12] = u32[4 + b :: 4]
     out[8::12] = b" " * n
     return _SEP_PAIR_RE.sub("", out.decode("utf-32-le")).encode()
+
+
+_pretokenized = threading.local()
+
+
+@contextmanager
+def pretokenized(*texts: tuple[str | None, bytes | None]) -> Iterator[None]:
+    """Within the block, index each ``text`` with its :func:`document_buffer` given as
+    ``(text, buffer)`` instead of computing it: a crawl's extraction workers compute the
+    buffers, off the crawl process. Pairs with a missing text or buffer are ignored.
+
+    The buffer is used only for a document whose UTF-8 bytes equal the text's, in this
+    thread; anything else is tokenized as usual.
+    """
+    table = {t.encode("utf-8", "surrogatepass"): b for t, b in texts if t and b is not None}
+    previous = getattr(_pretokenized, "table", None)
+    _pretokenized.table = table
+    try:
+        yield
+    finally:
+        _pretokenized.table = previous
 
 
 def normalize(text: str) -> str:
@@ -487,7 +510,10 @@ def _x_tokenize(p_tok: int, p_ctx: int, flags: int, p_text: int, n_text: int, x_
         if flags & FTS5_TOKENIZE_DOCUMENT:
             # Fast path: the bigrams as one string, tokenized by SQLite's C ascii tokenizer,
             # which calls FTS5's xToken itself. Offsets are unused when indexing.
-            buf = document_buffer(raw.decode("utf-8", "replace"))
+            table = getattr(_pretokenized, "table", None)
+            buf = table.get(raw) if table else None
+            if buf is None:
+                buf = document_buffer(raw.decode("utf-8", "replace"))
             return _ascii["tokenize"](p_tok, p_ctx, flags, buf, len(buf), x_token)
         emit = _xtoken(x_token)
         if flags & FTS5_TOKENIZE_QUERY:

@@ -20,7 +20,7 @@ EXTRACTED_FIELDS: tuple[str, ...] = (
 
 
 #: Attributes of :class:`Article` that are not archive columns.
-_NOT_COLUMNS = frozenset({"page", "fingerprint"})
+_NOT_COLUMNS = frozenset({"page", "fingerprint", "fts_buffers"})
 
 
 @dataclass
@@ -47,9 +47,12 @@ class Article:
     #: ``crawler.dedupe.fingerprint(body)`` when the extraction worker already computed
     #: it (the duplicate check needs it); never a column.
     fingerprint: Fingerprint | None = field(default=None, repr=False, compare=False)
+    #: ``crawler.fts.document_buffer`` of the title and of the body when the extraction
+    #: worker already computed them (the search index needs them); never a column.
+    fts_buffers: tuple[bytes, bytes] | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, str | None]:
-        """The article's columns (everything but ``page`` and ``fingerprint``)."""
+        """The article's columns (not ``page``, ``fingerprint`` or ``fts_buffers``)."""
         return {name: getattr(self, name) for name in self.field_names()}
 
     @classmethod

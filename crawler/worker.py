@@ -7,7 +7,7 @@ import signal
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 
-from crawler import compression, dedupe
+from crawler import compression, dedupe, fts
 from crawler.extract import extract
 from crawler.items import Article
 
@@ -17,9 +17,14 @@ def extract_page(
 ) -> tuple[Article, str, bytes]:
     """Extract one fetched page, and do the rest of the per-page CPU work that needs no
     archive: compress its bytes for the ``pages`` table (``(article, codec, data)``) and
-    compute the body's fingerprint for the duplicate check (``article.fingerprint``)."""
+    compute the body's fingerprint for the duplicate check (``article.fingerprint``) and
+    the search index's token buffers of its title and body (``article.fts_buffers``)."""
     article = extract(body, url, http_encoding=charset, fields=fields or None)
     article.fingerprint = dedupe.fingerprint(article.body or "")
+    article.fts_buffers = (
+        fts.document_buffer(article.title or ""),
+        fts.document_buffer(article.body or ""),
+    )
     codec, data = compression.compress(body)
     return article, codec, data
 

@@ -364,3 +364,31 @@ def test_recursive_triggers_only_on_archives(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "a.db")
     fts.register(conn)
     assert conn.execute("PRAGMA recursive_triggers").fetchone() == (1,)
+
+
+def test_buffers_from_the_extraction_worker_build_the_same_index(tmp_path: Path) -> None:
+    # A crawl's workers hand the archive each title's and body's token buffer
+    # (worker.extract_page); the index must be byte for byte the one it would build.
+    from crawler.archive import Archive
+    from crawler.items import Article
+
+    def build(path: Path, with_buffers: bool) -> list[tuple]:
+        with Archive(path) as archive:
+            for row in ROWS:
+                art = Article(url=row["url"], site=row["site"], title=row["title"],
+                              body=row["body"], published_at=row["published_at"])  # fmt: skip
+                if with_buffers:
+                    art.fts_buffers = (fts.document_buffer(row["title"]),
+                                       fts.document_buffer(row["body"]))  # fmt: skip
+                archive.upsert_article(art)
+            return archive.db.execute("select id, block from articles_fts_data").fetchall()
+
+    assert build(tmp_path / "given.db", True) == build(tmp_path / "computed.db", False)
+
+    # ... and the given buffer really is what gets indexed (here a different one).
+    with Archive(tmp_path / "given.db") as archive:
+        art = Article(url="https://a.example/9", site="x", title="无关", body="完全无关的正文")
+        art.fts_buffers = (fts.document_buffer("无关"), fts.document_buffer("暗号"))
+        archive.upsert_article(art)
+        hits = [r["url"] for r in fts.search(archive.db, "暗号")]
+    assert hits == ["https://a.example/9"]
