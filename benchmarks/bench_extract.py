@@ -8,10 +8,12 @@ in-repo adapter) and, when they are installed (dev-only: ``pip install trafilatu
 readability-lxml gne``), trafilatura, readability-lxml and GNE through small adapters
 (this file with ``--adapter NAME``), all in the same run over the same pages.
 
-Speed: pages/s of newsarchive's ``extract()`` and of trafilatura's
-``bare_extraction(with_metadata=True, include_tables=True)`` in this process over the
-eval pages (bytes already in memory, one warm-up pass), median of ``--rounds`` rounds,
-and their ratio. score.py's own pages_per_s includes interpreter start-up of each call.
+Speed: pages/s of newsarchive's ``extract()`` and of each other installed extractor
+(trafilatura's ``bare_extraction(with_metadata=True, include_tables=True)``, readability's
+``Document.summary()``, GNE's ``extract()``; the adapters of the quality run), each in a
+fresh process over the eval pages (bytes already in memory, one warm-up pass), median of
+``--rounds`` rounds, and newsarchive's speed ratio to each. score.py's own pages_per_s
+includes interpreter start-up of each call.
 
 Skips cleanly (exit 0) when the eval folder is absent.
 """
@@ -143,16 +145,13 @@ def newsarchive_cmd() -> str:
 
 
 def _speed_code(name: str, files: list[str], rounds: int) -> str:
+    # Each extractor through the same adapter the quality run uses (_run_one).
     return f"""
 import json, statistics, sys, time
 sys.path.insert(0, {str(ROOT)!r})
+from benchmarks.bench_extract import _run_one
 datas = [open(f, 'rb').read() for f in {files!r}]
-if {name!r} == 'newsarchive':
-    from crawler.extract import extract
-    fn = lambda d: extract(d)
-else:
-    import trafilatura
-    fn = lambda d: trafilatura.bare_extraction(d, with_metadata=True, include_tables=True)
+fn = lambda d: _run_one({name!r}, d)
 for d in datas:
     fn(d)
 rates, cpu = [], []
@@ -255,11 +254,13 @@ def main(argv: list[str] | None = None) -> int:
 
     report += ["## Speed (in process, pages/s)", ""]
     rates = {"newsarchive": speed("newsarchive", files, rounds)}
-    if _installed("trafilatura"):
-        rates["trafilatura"] = speed("trafilatura", files, rounds)
-    report += ["Both extractors run in this process-per-extractor setup back to back, bytes in "
-               "memory, one warm-up pass; wall = elapsed time, CPU = process time (the machine "
-               "is shared, so wall time includes waiting for a core).", "",
+    for name in OTHERS:
+        if _installed(name):
+            rates[name] = speed(name, files, rounds)
+    report += ["Each extractor runs in a fresh process, one after the other, through the "
+               "adapter the quality run uses, bytes in memory, one warm-up pass; wall = "
+               "elapsed time, CPU = process time (the machine is shared, so wall time "
+               "includes waiting for a core).", "",
                "| extractor | median pages/s (wall) | median pages/s (CPU) | rounds (wall) |",
                "|---|---|---|---|"]
     for name, (wall, cpu) in rates.items():
@@ -267,14 +268,15 @@ def main(argv: list[str] | None = None) -> int:
                       + ", ".join(f"{x:.1f}" for x in wall) + " |")
         print(f"{name}: median {statistics.median(wall):.1f} pages/s wall, "
               f"{statistics.median(cpu):.1f} pages/s CPU over {len(wall)} rounds")
-    if "trafilatura" in rates:
+    if len(rates) > 1:
+        report += ["", "| speed ratio | wall | CPU |", "|---|---|---|"]
+    for name in [n for n in rates if n != "newsarchive"]:
         ratio = (statistics.median(rates["newsarchive"][0])
-                 / statistics.median(rates["trafilatura"][0]))
+                 / statistics.median(rates[name][0]))
         ratio_cpu = (statistics.median(rates["newsarchive"][1])
-                     / statistics.median(rates["trafilatura"][1]))
-        report += ["", f"Ratio newsarchive / trafilatura: **{ratio:.2f}x** (wall), "
-                   f"**{ratio_cpu:.2f}x** (CPU)."]
-        print(f"ratio newsarchive/trafilatura: {ratio:.2f}x wall, {ratio_cpu:.2f}x CPU")
+                     / statistics.median(rates[name][1]))
+        report.append(f"| newsarchive / {name} | **{ratio:.2f}x** | **{ratio_cpu:.2f}x** |")
+        print(f"ratio newsarchive/{name}: {ratio:.2f}x wall, {ratio_cpu:.2f}x CPU")
     report.append("")
     if not args.smoke or args.out != RESULTS:
         args.out.parent.mkdir(parents=True, exist_ok=True)
