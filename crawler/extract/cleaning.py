@@ -135,58 +135,6 @@ class Line:
         return self.link_chars / n if n else 0.0
 
 
-def lines_of(root: etree._Element, *, keep_owner: bool = False) -> list[Line]:
-    """Linearise a tree into lines: block elements and <br> start new lines."""
-    out: list[Line] = []
-    buf: list[str] = []
-    link_chars = 0
-    link_depth = 0
-    owners: list[etree._Element] = []
-    block_tags = rules.BLOCK_TAGS
-
-    def flush() -> None:
-        raw = "".join(buf)
-        buf.clear()
-        if raw.isspace():
-            return
-        t = collapse_ws_keep_gaps(raw)
-        if t:
-            out.append(Line(t, link_chars, owners[-1] if (keep_owner and owners) else None))
-
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        tag = el.tag
-        if event == "start":
-            if tag in block_tags:
-                if buf:
-                    flush()
-                    link_chars = 0
-                owners.append(el)
-            elif tag == "a":
-                link_depth += 1
-            t = el.text
-            if t and isinstance(tag, str):
-                buf.append(t)
-                if link_depth:
-                    link_chars += len(t.strip())
-            continue
-        if tag in block_tags:
-            if buf:
-                flush()
-                link_chars = 0
-            if owners:
-                owners.pop()
-        elif tag == "a":
-            link_depth = max(0, link_depth - 1)
-        t = el.tail
-        if t and el is not root:
-            buf.append(t)
-            if link_depth:
-                link_chars += len(t.strip())
-    if buf:
-        flush()
-    return out
-
-
 # --------------------------------------------------------------------------- fragment
 
 #: Marks used in the block skeleton handed to BeautifulSoup (private-use characters, removed
@@ -227,14 +175,6 @@ def _text_stats(s: str) -> tuple[int, int, int]:
 
 def _is_boilerplate_attr(words: str) -> bool:
     return rules.is_boilerplate_attr(words)
-
-
-def _el_words(el: etree._Element) -> str:
-    cls = el.get("class")
-    ident = el.get("id")
-    if not cls and not ident:
-        return ""
-    return f"{cls or ''} {ident or ''}".lower().strip()
 
 
 def _append_end(el: etree._Element, text: str) -> None:
@@ -425,16 +365,6 @@ _STRIP_TAGS = frozenset({"script", "style", "noscript", "nav", "aside", "footer"
                          "select", "button", "input", "iframe"})
 _LIST_TAGS = frozenset({"div", "ul", "ol", "table", "dl", "span", "td", "tr", "tbody", "section",
                         "p", "li"})
-
-
-def strip_boilerplate(fragment: str) -> str:
-    """Strip boilerplate from an HTML fragment with BeautifulSoup; returns cleaned HTML."""
-    return str(_strip(fragment))
-
-
-def strip_boilerplate_lines(fragment: str) -> list[Line]:
-    """Strip boilerplate with BeautifulSoup and linearise the result into lines."""
-    return soup_lines(_strip(fragment))
 
 
 _CELL_GAP_RE = re.compile(r"\s*(?:\ue003\s*)+")

@@ -4,7 +4,7 @@ Scoring is readability-like and runs on the lxml tree: every block's own (non-li
 earns points for its length and its Chinese/Western prose punctuation; the points flow up to
 the block's ancestors, damped by distance; a container's score is then weighted by its link
 density, its tag and its class/id words. The best container and its strong siblings are the
-main content; that fragment is stripped of boilerplate by ``cleaning.strip_boilerplate``
+main content; that fragment is stripped of boilerplate by ``cleaning.fragment_lines``
 (BeautifulSoup) and cut into lines, which are filtered (metadata lines, the headline, share
 bars, 相关阅读, comment prompts, copyright) and cut at end-of-article markers.
 """
@@ -118,8 +118,9 @@ _walk_c = _load_walk()
 
 def walk(root: etree._Element, page_root: etree._Element | None = None
          ) -> tuple[list[cleaning.Line], list[_Stats]]:
-    """One pass over the whole page: its lines (under ``page_root``, see
-    :func:`cleaning.lines_of`) and its blocks' raw statistics (see :func:`score_blocks`).
+    """One pass over the whole page: its lines (the text under ``page_root``, with a new
+    line at every block element and ``<br>``; how much of each is link text; the block
+    that holds it) and its blocks' raw statistics (scored by :func:`score`).
 
     :func:`walk_py` run by the C extension ``crawler._walk`` when it is installed (about
     5× faster; tests/test_walk.py checks both give the same result), else in Python.
@@ -306,11 +307,6 @@ def score(blocks: list[_Stats], *, use_exclusions: bool = True) -> list[_Stats]:
             node = node.parent
             level += 1
     return blocks
-
-
-def score_blocks(root: etree._Element, *, use_exclusions: bool = True) -> list[_Stats]:
-    """Compute per-block statistics and readability-style scores. Returns blocks in doc order."""
-    return score(walk(root)[1], use_exclusions=use_exclusions)
 
 
 def _final(st: _Stats) -> float:
