@@ -112,17 +112,22 @@ def summarise(rows: list[dict]) -> dict:
 # -- profile ---------------------------------------------------------------------------------
 #: Stages of a full crawl and the function whose cumulative time is that stage.
 STAGES = [
-    ("extract (whole)", "crawler/extract/__init__.py", "_extract"),
-    ("  decode", "crawler/extract/decoding.py", "decode_html"),
-    ("  lxml parse", "crawler/extract/cleaning.py", "parse"),
-    ("  prune", "crawler/extract/cleaning.py", "prune"),
-    ("  lines_of", "crawler/extract/cleaning.py", "lines_of"),
-    ("  main-text selection", "crawler/extract/maintext.py", "select_nodes"),
-    ("  BeautifulSoup strip_boilerplate", "crawler/extract/cleaning.py", "strip_boilerplate"),
-    ("  body_from_nodes", "crawler/extract/maintext.py", "body_from_nodes"),
-    ("  metadata find_date", "crawler/extract/metadata.py", "find_date"),
-    ("  metadata find_author", "crawler/extract/metadata.py", "find_author"),
+    ("extraction worker: extract_page (whole)", "crawler/worker.py", "extract_page"),
+    ("  extract (whole)", "crawler/extract/__init__.py", "_extract"),
+    ("    decode", "crawler/extract/decoding.py", "decode_html"),
+    ("    lxml parse", "crawler/extract/cleaning.py", "parse"),
+    ("    prune", "crawler/extract/cleaning.py", "prune"),
+    ("    page walk (lines + block statistics)", "crawler/extract/maintext.py", "walk"),
+    ("    main-text selection", "crawler/extract/maintext.py", "select_nodes"),
+    ("    body: BeautifulSoup strip + lines", "crawler/extract/cleaning.py", "fragment_lines"),
+    ("    metadata find_date", "crawler/extract/metadata.py", "find_date"),
+    ("    metadata find_author", "crawler/extract/metadata.py", "find_author"),
+    ("  duplicate-check fingerprint", "crawler/dedupe.py", "fingerprint"),
+    ("  search-index token buffers", "crawler/fts.py", "document_buffer"),
+    ("  raw-page compression", "crawler/compression.py", "compress"),
     ("store: Archive.upsert_article", "crawler/archive.py", "upsert_article"),
+    ("  duplicate check (SQL)", "crawler/archive.py", "_link_duplicate"),
+    ("  FTS5 tokenizer callback (+ FTS5 indexing below it)", "crawler/fts.py", "_x_tokenize"),
     ("validate pipeline", "pipelines/validate.py", "process_item"),
     ("portal spider parse_list", "spiders/portal.py", "parse_list"),
 ]
@@ -274,7 +279,8 @@ def _profile_lines(prof: dict | None) -> list[str]:
     if prof and prof.get("stages"):
         lines += ["", f"## Profile of one full crawl ({prof['how']}, {prof.get('wall_s')} s wall "
                   "under the profiler)", "",
-                  common.md_table(["stage", "cumulative s", "% of process"],
+                  common.md_table(["stage", "cumulative s",
+                                   "% (of the profile's total: every process for py-spy)"],
                                   [list(r) for r in prof["stages"]]),
                   "", "Top functions by own time:", "",
                   common.md_table(["function", "own s", "cumulative s", "calls"],
