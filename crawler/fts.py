@@ -41,7 +41,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import math
-import os
 import re
 import sqlite3
 import sys
@@ -50,8 +49,9 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from crawler import speedups as speedups_
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite_utils
@@ -78,10 +78,9 @@ DEFAULT_WINDOW = 2000
 #: A phrase's document frequency is counted exactly below this many hits and estimated
 #: from the rowid density of its newest this many hits above (see :func:`phrase_idfs`).
 IDF_EXACT_HITS = 2000
-#: Environment: ``1`` makes a missing C extension an import error (CI), ``1`` in
-#: ``NEWSARCHIVE_NO_SPEEDUPS`` does without it (the fallback; this one wins).
-REQUIRE_SPEEDUPS_ENV = "NEWSARCHIVE_REQUIRE_SPEEDUPS"
-NO_SPEEDUPS_ENV = "NEWSARCHIVE_NO_SPEEDUPS"
+#: The C extensions' switches (:mod:`crawler.speedups`).
+REQUIRE_SPEEDUPS_ENV = speedups_.REQUIRE_ENV
+NO_SPEEDUPS_ENV = speedups_.NO_ENV
 
 
 class QueryError(ValueError):
@@ -92,30 +91,7 @@ class TokenizerError(RuntimeError):
     """The tokenizer cannot be registered on this connection."""
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip() not in ("", "0")
-
-
-def _load_speedups() -> ModuleType | None:
-    """``crawler._rank``, the optional C extension, or None (search then ranks with
-    FTS5's built-in bm25: the same results, slower for frequent words)."""
-    if _env_flag(NO_SPEEDUPS_ENV):
-        return None
-    try:
-        from crawler import _rank
-    except ImportError as exc:
-        if _env_flag(REQUIRE_SPEEDUPS_ENV):
-            raise ImportError(
-                f"{REQUIRE_SPEEDUPS_ENV} is set but the C extension crawler._rank cannot be "
-                f"imported ({exc}): install with a C compiler and Python's headers "
-                "(pip install -e .) and read the build output"
-            ) from exc
-        log.debug("crawler._rank not available (%s): search uses FTS5's bm25", exc)
-        return None
-    return _rank
-
-
-_rank = _load_speedups()
+_rank = speedups_.load("_rank", "search uses FTS5's bm25 (the same results, slower)")
 
 
 def speedups() -> bool:

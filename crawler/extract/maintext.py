@@ -12,11 +12,11 @@ bars, 相关阅读, comment prompts, copyright) and cut at end-of-article marker
 from __future__ import annotations
 
 import logging
-import os
 import re
-from types import ModuleType
 
 from lxml import etree
+
+from crawler import speedups
 
 from . import cleaning, rules
 
@@ -88,32 +88,8 @@ def _punct(s: str) -> int:
 _PUNCT_ANY_RE = re.compile(r"[，。！？；]|[,.] ")
 
 
-def _load_walk() -> ModuleType | None:
-    """``crawler._walk``, :func:`walk_py` in C (optional, built by setup.py), or None.
-
-    The same switches as search's C extension (``crawler.fts``):
-    ``NEWSARCHIVE_NO_SPEEDUPS=1`` keeps the Python walk, ``NEWSARCHIVE_REQUIRE_SPEEDUPS=1``
-    makes a missing or unusable extension an ImportError instead of a fallback.
-    """
-    def flag(name: str) -> bool:
-        return os.environ.get(name, "").strip() not in ("", "0")
-
-    if flag("NEWSARCHIVE_NO_SPEEDUPS"):
-        return None
-    try:
-        from crawler import _walk
-    except ImportError as exc:
-        if flag("NEWSARCHIVE_REQUIRE_SPEEDUPS"):
-            raise ImportError(
-                "NEWSARCHIVE_REQUIRE_SPEEDUPS is set but the C extension crawler._walk cannot "
-                f"be imported ({exc}): install with a C compiler and Python's headers"
-            ) from exc
-        log.debug("crawler._walk not available (%s): extraction walks pages in Python", exc)
-        return None
-    return _walk
-
-
-_walk_c = _load_walk()
+#: ``crawler._walk``, :func:`walk_py` in C (optional; :mod:`crawler.speedups`), or None.
+_walk_c = speedups.load("_walk", "extraction walks pages in Python (the same results, slower)")
 
 
 def walk(root: etree._Element, page_root: etree._Element | None = None
