@@ -21,6 +21,8 @@ from array import array
 from itertools import islice
 from typing import NamedTuple
 
+from crawler import chars
+
 SHINGLE = 4
 #: The smallest shingle hashes kept per article for candidate lookup.
 SKETCH_SIZE = 16
@@ -52,13 +54,11 @@ def _nfkc_table() -> list[str]:
     makes Chinese text, whose full-width punctuation NFKC would otherwise rewrite one
     code point at a time, pass NFKC's quick check: the whole-text pass becomes a scan.
     """
-    if not _NFKC_TABLE:
-        table = [chr(i) for i in range(0x10000)]
-        for i in range(0x10000):
-            if not 0xD800 <= i < 0xE000:
-                table[i] = unicodedata.normalize("NFKC", table[i])
-        _NFKC_TABLE[:] = table
-    return _NFKC_TABLE
+    return chars.bmp_table(_nfkc, _NFKC_TABLE)
+
+
+def _nfkc(char: str) -> str:
+    return unicodedata.normalize("NFKC", char)
 
 
 def normalise(text: str) -> str:

@@ -51,6 +51,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from crawler import chars
 from crawler import speedups as speedups_
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,16 +125,7 @@ _FOLD_TABLE: list[str] = []
 
 def _fold_table() -> list[str]:
     """``str.translate`` table: each BMP character to its fold (built once, ~50 ms)."""
-    if not _FOLD_TABLE:
-        table = [chr(i) for i in range(0x10000)]
-        for i in range(0x10000):
-            if 0xD800 <= i < 0xE000:
-                continue
-            f = _fold_slow(table[i])
-            if f != table[i]:
-                table[i] = f
-        _FOLD_TABLE[:] = table
-    return _FOLD_TABLE
+    return chars.bmp_table(_fold_slow, _FOLD_TABLE)
 
 
 def fold(text: str) -> str:
