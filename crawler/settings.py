@@ -17,6 +17,12 @@ ARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "archive.db")
 #: process, shared by all the sites it crawls, so a second core is used; 0 extracts in
 #: the crawling process itself.
 NEWSARCHIVE_EXTRACT_PROCESSES = 1
+#: Articles are committed to the archive in batches: at most this many per transaction
+#: (1: a commit per article) ...
+NEWSARCHIVE_COMMIT_ITEMS = 50
+#: ... and at most this many seconds after the batch's first article. A killed crawl
+#: loses only what it had not committed, and the next run fetches those pages again.
+NEWSARCHIVE_COMMIT_SECONDS = 1.0
 #: A URL where portal operators can learn about the crawler; it goes into the User-Agent.
 NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive"
 

@@ -1,12 +1,14 @@
-"""Store articles in the archive, one transaction per item, and log failed pages."""
+"""Store articles in the archive, committed in small batches, and log failed pages."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from twisted.internet import task
 
 from crawler.archive import Archive
 from crawler.health import HealthCounter
@@ -20,15 +22,31 @@ class StorePipeline:
     When ``NEWSARCHIVE_CRAWL_ID`` is set (``newsarchive crawl`` does that), rows and
     errors belong to that run; otherwise (plain ``scrapy crawl``) the pipeline opens
     and closes a run of its own in the ``crawls`` table.
+
+    Articles are committed ``NEWSARCHIVE_COMMIT_ITEMS`` at a time, or
+    ``NEWSARCHIVE_COMMIT_SECONDS`` after the first of a batch, whichever comes first
+    (:meth:`Archive.upsert_batched`), and when the spider closes. The spiders of one
+    crawl process share one connection per archive file (:data:`ARCHIVES`): a second
+    connection would wait for the first one's open transaction, on the same thread.
     """
 
-    def __init__(self, crawler: Crawler, db_path: str, crawl_id: int | None) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        db_path: str,
+        crawl_id: int | None,
+        commit_items: int = 50,
+        commit_seconds: float = 1.0,
+    ) -> None:
         self.crawler = crawler
         self.db_path = db_path
         self.crawl_id = crawl_id
         self.own_run = crawl_id is None
         self.archive: Archive | None = None
         self.health = HealthCounter()
+        self.commit_items = max(1, commit_items)
+        self.commit_seconds = max(0.0, commit_seconds)
+        self._timer: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -36,19 +54,35 @@ class StorePipeline:
         if not db_path:
             raise NotConfigured("ARCHIVE_DB is not set")
         crawl_id = crawler.settings.getint("NEWSARCHIVE_CRAWL_ID") or None
-        pipeline = cls(crawler, db_path, crawl_id)
+        pipeline = cls(
+            crawler,
+            db_path,
+            crawl_id,
+            commit_items=crawler.settings.getint("NEWSARCHIVE_COMMIT_ITEMS", 50),
+            commit_seconds=crawler.settings.getfloat("NEWSARCHIVE_COMMIT_SECONDS", 1.0),
+        )
         crawler.signals.connect(pipeline._on_page_failed, signal=page_failed)
         crawler.signals.connect(pipeline._on_item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self) -> None:
-        self.archive = Archive(self.db_path)
+        self.archive = ARCHIVES.acquire(self.db_path)
         if self.own_run:
             self.crawl_id = self.archive.start_crawl([self._site()])
+        if self.commit_items > 1 and self.commit_seconds > 0:
+            self._timer = task.LoopingCall(self._commit_if_due)
+            self._timer.start(min(self.commit_seconds, 1.0) / 2, now=False)
+
+    def _commit_if_due(self) -> None:
+        if self.archive is not None and self.archive.batch_age() >= self.commit_seconds:
+            self.archive.commit_batch()
 
     def close_spider(self) -> None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
         if self.archive is None:
             return
+        self.archive.commit_batch()
         stats = self.crawler.stats
         if stats is not None:
             stats.set_value(STAT + "health", self.health.summary())
@@ -66,13 +100,18 @@ class StorePipeline:
                     spider.logger.warning("%s: %s", self._site(), warning)
             counts["status"] = status
             self.archive.finish_crawl(self.crawl_id, status, {self._site(): counts})
-        self.archive.close()
+        ARCHIVES.release(self.archive)
         self.archive = None
 
     def process_item(self, item: Article) -> Article:
         assert self.archive is not None
         self.health.add(item)
-        outcome = self.archive.upsert_article(item, self.crawl_id)
+        if self.commit_items == 1:
+            outcome = self.archive.upsert_article(item, self.crawl_id)
+        else:
+            outcome = self.archive.upsert_batched(item, self.crawl_id)
+            if self.archive.batch_size() >= self.commit_items:
+                self.archive.commit_batch()
         stats = self.crawler.stats
         if stats is not None:
             key = "already_archived" if outcome == "unchanged" else outcome
@@ -94,6 +133,36 @@ class StorePipeline:
     def _on_page_failed(self, url: str, reason: str, spider: Any) -> None:
         if self.archive is not None and spider is self.crawler.spider:
             self.archive.record_error(self.crawl_id, self._site(), url, reason)
+
+
+class SharedArchives:
+    """One open :class:`Archive` per file for all the store pipelines of a process."""
+
+    def __init__(self) -> None:
+        self._open: dict[Path, tuple[Archive, int]] = {}
+
+    def acquire(self, db_path: str | Path) -> Archive:
+        key = Path(db_path).resolve()
+        archive, users = self._open.get(key, (None, 0))
+        if archive is None:
+            archive = Archive(db_path)
+        self._open[key] = (archive, users + 1)
+        return archive
+
+    def release(self, archive: Archive) -> None:
+        """Commit ``archive``'s open batch, and close it when its last user is done."""
+        for key, (held, users) in list(self._open.items()):
+            if held is archive:
+                if users > 1:
+                    self._open[key] = (held, users - 1)
+                    archive.commit_batch()
+                    return
+                del self._open[key]
+        archive.close()
+
+
+#: The store pipelines' archives (a crawl process crawls several sites into one file).
+ARCHIVES = SharedArchives()
 
 
 def site_counts(stats: dict[str, Any]) -> dict[str, Any]:

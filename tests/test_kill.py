@@ -33,6 +33,9 @@ from tests.conftest import (
 )
 
 N_ARTICLES = 500
+#: Commits of 5 articles (the default is 50 or 1 s): many commit points in 500 articles,
+#: so the kills land before, inside and between batches.
+BATCHES = ["-s", "NEWSARCHIVE_COMMIT_ITEMS=5"]
 KILLS = 20
 EXPECTED_TITLES = {f"生成文章{i:04d}号" for i in range(N_ARTICLES)}
 #: What the kill test measured, for tests/README.md (printed with -s).
@@ -64,7 +67,7 @@ def gen_profile(path: Path, base: str) -> Path:
 
 def start_crawl(profile: Path, db: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [*NEWSARCHIVE, "crawl", str(profile), "--db", str(db), "--quiet", *FAST],
+        [*NEWSARCHIVE, "crawl", str(profile), "--db", str(db), "--quiet", *FAST, *BATCHES],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip
 
