@@ -10,6 +10,9 @@
  * crawler/fts.py computes the IDFs (exact counts, or estimates for frequent phrases) and
  * registers the function on each connection through the fts5_api, with ctypes.
  *
+ * It also holds colocate(), the C callback through which the newsarchive tokenizer feeds
+ * FTS5 a document's bigrams and colocated trigrams (see below).
+ *
  * Built as an optional extension (setup.py): it needs only a C compiler and Python.h. It
  * does not include sqlite3.h or fts5.h and does not link against SQLite: the few SQLite
  * functions it calls are handed in by crawler/fts.py as addresses in the libsqlite3 that
@@ -190,6 +193,51 @@ is_live(void *api)
 }
 
 /* ---------------------------------------------------------------------------------------
+ * colocate(): SQLite's ascii tokenizer over a document buffer, with trigrams colocated
+ *
+ * crawler/fts.py builds each document as one buffer of tokens for SQLite's C "ascii"
+ * tokenizer: every position's bigram (1-2 characters), then that position's trigram when
+ * the segment has one, marked by a first character U+FDD0 (fts.TRIGRAM_MARK, UTF-8 EF B7
+ * 90). ascii cannot mark a token as colocated, so its xToken callback goes through
+ * coloc_token(), which flags every marked token FTS5_TOKEN_COLOCATED: it takes the
+ * position of the bigram before it. The index then has one position per character,
+ * holding a bigram and, where there is one, a trigram.
+ * ------------------------------------------------------------------------------------- */
+
+#define FTS5_TOKEN_COLOCATED 0x0001
+
+typedef int (*XToken)(void *, int, const char *, int, int, int);
+typedef int (*XTokenize)(void *, void *, int, const char *, int, XToken);
+
+typedef struct {
+    void *ctx;    /* FTS5's own context */
+    XToken token; /* FTS5's own xToken */
+} Coloc;
+
+static int
+coloc_token(void *p, int tflags, const char *tok, int n, int start, int end)
+{
+    Coloc *c = (Coloc *)p;
+    const unsigned char *u = (const unsigned char *)tok;
+    if (n > 3 && u[0] == 0xEF && u[1] == 0xB7 && u[2] == 0x90) { /* U+FDD0: a trigram */
+        tflags |= FTS5_TOKEN_COLOCATED;
+    }
+    return c->token(c->ctx, tflags, tok, n, start, end);
+}
+
+/* colocate(ascii_xTokenize, tokenizer, ctx, flags, text, n, xToken): called from Python
+ * (ctypes) inside newsarchive's own xTokenize, with FTS5's arguments passed through. */
+static int
+colocate(XTokenize ascii, void *tokenizer, void *ctx, int flags, const char *text, int n,
+         XToken token)
+{
+    Coloc c;
+    c.ctx = ctx;
+    c.token = token;
+    return ascii(tokenizer, &c, flags, text, n, coloc_token);
+}
+
+/* ---------------------------------------------------------------------------------------
  * Module functions
  * ------------------------------------------------------------------------------------- */
 
@@ -218,6 +266,12 @@ py_function(PyObject *self, PyObject *unused)
         return NULL;
     }
     return PyLong_FromVoidPtr((void *)(uintptr_t)&newsarchive_bm25);
+}
+
+static PyObject *
+py_colocate(PyObject *self, PyObject *unused)
+{
+    return PyLong_FromVoidPtr((void *)(uintptr_t)&colocate);
 }
 
 static PyObject *
@@ -268,6 +322,9 @@ static PyMethodDef methods[] = {
      "sqlite3_result_error and sqlite3_value_double in Python's own libsqlite3."},
     {"function", py_function, METH_NOARGS,
      "Address of newsarchive_bm25, an fts5_extension_function (for fts5_api.xCreateFunction)."},
+    {"colocate", py_colocate, METH_NOARGS,
+     "Address of colocate(ascii_xTokenize, tokenizer, ctx, flags, text, n, xToken): ascii's\n"
+     "xTokenize with every token that starts with U+FDD0 flagged FTS5_TOKEN_COLOCATED."},
     {"destroy", py_destroy, METH_NOARGS,
      "Address of the xDestroy to register with it; its user data must be the fts5_api*."},
     {"registered", py_registered, METH_O,

@@ -10,11 +10,18 @@ Design (README.md, "Searching the archive"):
   ip ph ho on ne e``. A query of n ≥ 2 characters is the phrase of its n-1 bigrams, so a
   match is exactly "the normalised text contains the normalised query"; one character
   is a prefix query. No dictionary, so nothing is ever missed.
+* **Trigrams ride along.** Where three word characters start at a position, that
+  position also holds their trigram as a colocated token (FTS5_TOKEN_COLOCATED: same
+  position, not counted in the document's length). A query phrase uses the trigram at
+  each position where it fits (:func:`query_tokens`): it matches exactly the same rows,
+  because a trigram is indexed wherever its bigram is, but FTS5 intersects far shorter
+  doclists than those of common bigrams, which is what long phrases were slow on.
 * **The tokenizer is an FTS5 tokenizer named ``newsarchive``**, registered on a
   connection through the ``fts5_api`` with ctypes (:func:`register`). When FTS5 indexes
-  a document, the bigrams are built without a Python loop (:func:`document_buffer`) as
+  a document, its tokens are built without a Python loop (:func:`document_buffer`) as
   one string and handed to SQLite's own C ``ascii`` tokenizer, which feeds FTS5 at C
-  speed: one Python call per column value, not per token. Queries, and FTS5's
+  speed through ``colocate()`` of ``crawler/_rank.c`` (it flags the trigrams): one
+  Python call per column value, not per token. Queries, and FTS5's
   ``highlight()``/``snippet()`` (other tools' SQL), use a per-token Python path with
   exact byte offsets. :func:`search` makes its snippets in Python (:func:`highlight`).
 * **The index is ``articles_fts``**, an external-content FTS5 table over
@@ -63,7 +70,7 @@ log = logging.getLogger(__name__)
 TOKENIZER = "newsarchive"
 #: Bumped whenever tokens change (normalisation, table, rules). An index built by another
 #: version is rebuilt by :func:`ensure_index` / :func:`reindex`; the tokenizer refuses it.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2
 TABLE = "articles"
 FTS_TABLE = "articles_fts"
 #: Indexed columns of ``articles``, in order. bm25 weights in :data:`WEIGHTS`.
@@ -92,7 +99,9 @@ class TokenizerError(RuntimeError):
     """The tokenizer cannot be registered on this connection."""
 
 
-_rank = speedups_.load("_rank", "search uses FTS5's bm25 (the same results, slower)")
+_rank = speedups_.load(
+    "_rank", "search ranks with FTS5's bm25 and indexes through Python (the same results, slower)"
+)
 
 
 def speedups() -> bool:
@@ -150,32 +159,55 @@ def fold(text: str) -> str:
 
 #: A run of word characters: letters and digits of any script (``_`` excluded).
 _SEGMENT_RE = re.compile(r"[^\W_]+")
-#: Every document token at once: each word character with the next one, if any.
-_TOKEN_RE = re.compile(r"(?=([^\W_][^\W_]?))")
+#: The first character of every trigram token: a Unicode noncharacter, which text never
+#: contributes to a token (it is not a letter or digit, so it separates), and which keeps
+#: trigrams out of one-character prefix queries (``"专"*`` matches only the bigrams).
+TRIGRAM_MARK = "\ufdd0"
+_TRIGRAM_MARK_UTF8 = TRIGRAM_MARK.encode()
+#: Every document position at once: each word character with the next one, if any, and
+#: the one after that (a trigram starts there when both follow).
+_TOKEN3_RE = re.compile(r"(?=([^\W_][^\W_]?)([^\W_]?))")
 _NONWORD_RE = re.compile(r"[\W_]+")
 _SEP_PAIR_RE = re.compile("\x00[^ ]")
+#: A trigram unit of :func:`document_buffer` with a separator in it (a segment has no
+#: trigram there), with the space before it.
+_SEP_TRIGRAM_RE = re.compile(" \ufdd0(?:\x00..|.\x00.|..\x00)\x01", re.DOTALL)
+#: What separates tokens in a :func:`document_buffer` for SQLite's ``ascii`` tokenizer.
+_BUFFER_SPLIT_RE = re.compile(rb"[ \x00\x01]+")
 
 
 def document_buffer(text: str) -> bytes:
     """:func:`document_tokens` as one UTF-8 string for SQLite's ``ascii`` tokenizer.
 
     Built without a Python loop over characters: the folded text, with every separator
-    run as NUL, is laid out in UTF-32 as ``c[i] c[i+1] ' '`` triples by strided copies;
-    triples that start at a separator (``NUL x``) are then cut. NUL and space separate
-    tokens for ``ascii``; letters, digits and every non-ASCII character are token
-    characters, exactly the word characters here.
+    run as NUL, is laid out in UTF-32 as ``c[i] c[i+1] ' ' M c[i] c[i+1] c[i+2] '\\x01'``
+    units by strided copies (the bigram, then the marked trigram of each position, ``M``
+    being :data:`TRIGRAM_MARK`); trigrams
+    that contain a separator and bigrams that start at one are then cut. NUL, space and
+    ``\\x01`` separate tokens for ``ascii``; letters, digits and every non-ASCII character
+    are token characters, exactly the word characters here. The tokenizer flags each
+    marked token as colocated with the bigram before it (``crawler/_rank.c``).
     """
     u = _NONWORD_RE.sub("\x00", fold(text))
     n = len(u)
     if not n:
         return b""
-    u32 = (u + "\x00").encode("utf-32-le")
-    out = bytearray(12 * n)
+    u32 = (u + "\x00\x00").encode("utf-32-le")
+    out = bytearray(32 * n)
     for b in range(4):
-        out[b::12] = u32[b : 4 * n : 4]
-        out[4 + b :: 12] = u32[4 + b :: 4]
-    out[8::12] = b" " * n
-    return _SEP_PAIR_RE.sub("", out.decode("utf-32-le")).encode()
+        first, second, third = u32[b : 4 * n : 4], u32[4 + b : 4 * n + 4 : 4], u32[8 + b :: 4]
+        out[b::32] = first
+        out[4 + b :: 32] = second
+        out[16 + b :: 32] = first
+        out[20 + b :: 32] = second
+        out[24 + b :: 32] = third
+    out[8::32] = b" " * n
+    for b, byte in enumerate(TRIGRAM_MARK.encode("utf-32-le")):
+        if byte:
+            out[12 + b :: 32] = bytes([byte]) * n
+    out[28::32] = b"\x01" * n
+    units = _SEP_TRIGRAM_RE.sub(" ", out.decode("utf-32-le"))
+    return _SEP_PAIR_RE.sub("", units).encode()
 
 
 _pretokenized = threading.local()
@@ -217,21 +249,34 @@ normalize_query = normalize
 
 
 def document_tokens(text: str) -> list[str]:
-    """The tokens FTS5 stores for ``text``, in position order."""
-    return _TOKEN_RE.findall(fold(text))
+    """The tokens FTS5 stores for ``text``, in order: each position's bigram (or single
+    character at a segment's end), then its trigram (:data:`TRIGRAM_MARK` and the three
+    characters) when three word characters start there; a trigram is colocated with the
+    bigram before it (the same position)."""
+    out: list[str] = []
+    for pair, third in _TOKEN3_RE.findall(fold(text)):
+        out.append(pair)
+        if third:
+            out.append(TRIGRAM_MARK + pair + third)
+    return out
 
 
 def query_tokens(text: str) -> list[str]:
-    """The tokens of a query phrase. The phrase's last character may continue in the
-    document, so the last segment contributes only its bigrams; a last segment of one
-    character contributes that character, to be matched as a prefix (``"专"*``)."""
+    """The tokens of a query phrase, one per position: the trigram that starts there
+    when the segment has three more characters, else the bigram. The phrase's last
+    character may continue in the document, so the last segment's final character
+    starts no token of its own; a last segment of one character contributes that
+    character, to be matched as a prefix (``"专"*``). A trigram is only ever indexed
+    where its bigram is, so the phrase matches exactly where the bigram phrase would,
+    and FTS5 walks the far shorter doclists of trigrams."""
     segments = _SEGMENT_RE.findall(fold(text))
     out: list[str] = []
     for i, seg in enumerate(segments):
-        if i < len(segments) - 1 or len(seg) == 1:
-            out.extend(seg[j : j + 2] for j in range(len(seg)))
-        else:
-            out.extend(seg[j : j + 2] for j in range(len(seg) - 1))
+        ends = len(seg) if i < len(segments) - 1 or len(seg) == 1 else len(seg) - 1
+        out.extend(
+            TRIGRAM_MARK + seg[j : j + 3] if j + 3 <= len(seg) else seg[j : j + 2]
+            for j in range(ends)
+        )
     return out
 
 
@@ -286,6 +331,7 @@ FTS5_TOKENIZE_QUERY = 0x0001
 FTS5_TOKENIZE_PREFIX = 0x0002
 FTS5_TOKENIZE_DOCUMENT = 0x0004
 FTS5_TOKENIZE_AUX = 0x0008
+FTS5_TOKEN_COLOCATED = 0x0001
 
 _c_int = ctypes.c_int
 _vp = ctypes.c_void_p
@@ -318,6 +364,12 @@ _FIND_TOKENIZER = ctypes.CFUNCTYPE(
 #: ascii's xTokenize, called with FTS5's xToken as a raw pointer.
 _C_XTOKENIZE = ctypes.CFUNCTYPE(_c_int, _vp, _vp, _c_int, ctypes.c_char_p, _c_int, _vp)
 _C_XCREATE = ctypes.CFUNCTYPE(_c_int, _vp, _vp, _c_int, ctypes.POINTER(_vp))
+#: ``colocate(ascii_xTokenize, tokenizer, ctx, flags, text, n, xToken)`` of crawler/_rank.c.
+_COLOCATE = ctypes.CFUNCTYPE(_c_int, _vp, _vp, _vp, _c_int, ctypes.c_char_p, _c_int, _vp)
+#: The C extension's colocate(), if it is built (an older build may lack it).
+_colocate = (
+    _COLOCATE(_rank.colocate()) if _rank is not None and hasattr(_rank, "colocate") else None
+)
 #: fts5_api.xCreateFunction(api, name, user_data, xFunction, xDestroy).
 _CREATE_FUNCTION = ctypes.CFUNCTYPE(_c_int, _vp, ctypes.c_char_p, _vp, _vp, _vp)
 
@@ -439,6 +491,7 @@ def _find_ascii(api_ptr: int) -> None:
     if _FIND_TOKENIZER(api.xFindTokenizer)(api_ptr, b"ascii", ctypes.byref(ud), ctypes.byref(tok)):
         raise TokenizerError("FTS5 has no ascii tokenizer")
     _ascii.update(
+        xtokenize=tok.xTokenize,
         user_data=ud.value,
         create=_C_XCREATE(tok.xCreate),
         tokenize=_C_XTOKENIZE(tok.xTokenize),
@@ -476,13 +529,16 @@ def _x_tokenize(p_tok: int, p_ctx: int, flags: int, p_text: int, n_text: int, x_
     try:
         raw = ctypes.string_at(p_text, n_text) if n_text > 0 else b""
         if flags & FTS5_TOKENIZE_DOCUMENT:
-            # Fast path: the bigrams as one string, tokenized by SQLite's C ascii tokenizer,
-            # which calls FTS5's xToken itself. Offsets are unused when indexing.
+            # Fast path: the tokens as one string, tokenized by SQLite's C ascii tokenizer,
+            # which calls FTS5's xToken itself (through crawler._rank's colocate(), which
+            # flags the trigrams). Offsets are unused when indexing.
             table = getattr(_pretokenized, "table", None)
             buf = table.get(raw) if table else None
             if buf is None:
                 buf = document_buffer(raw.decode("utf-8", "replace"))
-            return _ascii["tokenize"](p_tok, p_ctx, flags, buf, len(buf), x_token)
+            if _colocate is not None:
+                return _colocate(_ascii["xtokenize"], p_tok, p_ctx, flags, buf, len(buf), x_token)
+            return _emit_buffer(_xtoken(x_token), p_ctx, buf)
         emit = _xtoken(x_token)
         if flags & FTS5_TOKENIZE_QUERY:
             text = raw.decode("utf-8", "replace")
@@ -500,6 +556,17 @@ def _x_tokenize(p_tok: int, p_ctx: int, flags: int, p_text: int, n_text: int, x_
     except Exception:  # noqa: BLE001
         log.exception("newsarchive tokenizer: xTokenize failed")
         return SQLITE_ERROR
+
+
+def _emit_buffer(emit: Any, p_ctx: int, buf: bytes) -> int:
+    """What ``colocate()`` of ``crawler/_rank.c`` does, in Python (without the extension)."""
+    for tok in _BUFFER_SPLIT_RE.split(buf):
+        if tok:
+            colocated = tok.startswith(_TRIGRAM_MARK_UTF8)
+            rc = emit(p_ctx, FTS5_TOKEN_COLOCATED if colocated else 0, tok, len(tok), 0, 0)
+            if rc != SQLITE_OK:
+                return rc
+    return SQLITE_OK
 
 
 # The callbacks must outlive every connection, including those closed while the

@@ -75,6 +75,25 @@ def test_normalize_folds_width_case_and_traditional() -> None:
         assert fts.fold(folded) == folded, hex(cp)
 
 
+def reference_tokens(text: str) -> list[str]:
+    """The index's tokens by their definition, one segment and one position at a time:
+    each character's bigram (or the character alone at its segment's end), then its
+    trigram when the segment has two more characters."""
+    out = []
+    for seg in fts.normalize(text).split():
+        for j in range(len(seg)):
+            out.append(seg[j : j + 2])
+            if j + 3 <= len(seg):
+                out.append("\ufdd0" + seg[j : j + 3])
+    return out
+
+
+def buffer_tokens(buf: bytes) -> list[bytes]:
+    """What SQLite's ascii tokenizer makes of a document buffer (NUL, space and \\x01
+    are among its separators; every other byte here is a token byte)."""
+    return [t for t in buf.replace(b"\x00", b" ").replace(b"\x01", b" ").split(b" ") if t]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40))
 def test_fold_is_idempotent_and_tokens_agree(text: str) -> None:
@@ -82,28 +101,56 @@ def test_fold_is_idempotent_and_tokens_agree(text: str) -> None:
     assert fts.fold(folded) == folded
     assert fts.normalize(fts.normalize(text)) == fts.normalize(text)
     # the fast C path gets exactly the tokens of the reference definition
-    buf = fts.document_buffer(text)
-    got = [t for t in buf.replace(b"\x00", b" ").split(b" ") if t]
-    assert got == [t.encode() for t in fts.document_tokens(text)]
+    expected = reference_tokens(text)
+    assert buffer_tokens(fts.document_buffer(text)) == [t.encode() for t in expected]
+    assert fts.document_tokens(text) == expected
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="消费者權益ＡaB1２ ，。·-_é\u0301𠀀", max_size=30))
 def test_fold_on_tricky_alphabet(text: str) -> None:
     assert fts.fold(fts.fold(text)) == fts.fold(text)
-    buf = fts.document_buffer(text)
-    assert [t for t in buf.replace(b"\x00", b" ").split(b" ") if t] == [
-        t.encode() for t in fts.document_tokens(text)
-    ]
+    expected = reference_tokens(text)
+    assert buffer_tokens(fts.document_buffer(text)) == [t.encode() for t in expected]
+    assert fts.document_tokens(text) == expected
 
 
 def test_tokens() -> None:
+    m = fts.TRIGRAM_MARK  # trigrams are marked: a one-character prefix query skips them
     assert fts.document_tokens("消费者 iPhone") == [
-        "消费", "费者", "者", "ip", "ph", "ho", "on", "ne", "e",
+        "消费", m + "消费者", "费者", "者", "ip", m + "iph", "ph", m + "pho", "ho", m + "hon",
+        "on", m + "one", "ne", "e",
     ]  # fmt: skip
-    assert fts.query_tokens("消费者") == ["消费", "费者"]
+    # one token per position: the trigram that starts there, else the bigram
+    assert fts.query_tokens("消费者") == [m + "消费者", "费者"]
+    assert fts.query_tokens("消费者权益") == [m + "消费者", m + "费者权", m + "者权益", "权益"]
+    assert fts.query_tokens("消费") == ["消费"]
+    assert fts.query_tokens("消") == ["消"]
     assert fts.query_tokens("b,c") == ["b", "c"]
     assert fts.query_tokens("ab cd") == ["ab", "b", "cd"]
+    assert fts.query_tokens("abcd efg") == [m + "abc", m + "bcd", "cd", "d", m + "efg", "fg"]
+    # the mark is not a letter or digit: in text it separates, alone it is no query
+    assert fts.document_tokens("消\ufdd0费") == ["消", "费"]
+    with pytest.raises(fts.QueryError, match="no letters or digits"):
+        fts.translate_query("\ufdd0")
+
+
+def test_trigrams_share_their_bigrams_positions(db) -> None:
+    """Each character is one position: the trigram is colocated with the bigram (else
+    phrases of trigrams and of bigrams would not line up, and bm25's document lengths
+    would double)."""
+    db.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, articles_fts, instance)")
+    rowid = db.execute("SELECT rowid FROM articles WHERE title = '防范电信诈骗'").fetchone()[0]
+    got = db.execute(
+        "SELECT term, offset FROM temp.v WHERE doc = ? AND col = 'title'", [rowid]
+    ).fetchall()
+    m = fts.TRIGRAM_MARK
+    assert sorted(got, key=lambda r: (r[1], len(r[0]))) == [
+        ("防范", 0), (m + "防范电", 0), ("范电", 1), (m + "范电信", 1), ("电信", 2),
+        (m + "电信诈", 2), ("信诈", 3), (m + "信诈骗", 3), ("诈骗", 4), ("骗", 5),
+    ]  # fmt: skip
+    size = db.execute("SELECT sz FROM articles_fts_docsize WHERE id = ?", [rowid]).fetchone()[0]
+    assert size[0] == 6  # the title's length: 6 positions (a varint), not 10 tokens
 
 
 # -- query syntax ----------------------------------------------------------------------------
@@ -392,3 +439,27 @@ def test_buffers_from_the_extraction_worker_build_the_same_index(tmp_path: Path)
         archive.upsert_article(art)
         hits = [r["url"] for r in fts.search(archive.db, "暗号")]
     assert hits == ["https://a.example/9"]
+
+
+def test_python_fallback_builds_the_same_index(tmp_path: Path) -> None:
+    # Without the C extension (NEWSARCHIVE_NO_SPEEDUPS=1) the tokens, trigrams flagged
+    # colocated, are handed to FTS5 from Python: the index must be byte for byte the same.
+    import os
+    import sys
+
+    code = (
+        "import json, sys; from tests.test_fts import make_archive; from crawler import fts;"
+        "db = make_archive(__import__('pathlib').Path(sys.argv[1]));"
+        "print(json.dumps([fts._colocate is None,"
+        " [[i, b.hex()] for i, b in db.execute('select id, block from articles_fts_data')]]))"
+    )
+    out = {}
+    for flag in ("0", "1"):
+        env = {**os.environ, "NEWSARCHIVE_NO_SPEEDUPS": flag, "NEWSARCHIVE_REQUIRE_SPEEDUPS": ""}
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / f"a{flag}.db")], env=env,
+            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+        out[flag] = proc.stdout
+    assert out["0"].startswith("[false,") and out["1"].startswith("[true,")
+    assert out["0"].split(",", 1)[1] == out["1"].split(",", 1)[1]
