@@ -7,12 +7,15 @@ Articles come from the crawl mirror's generator (:mod:`mirror`, seeded): the tit
 来源/作者/编辑 and paragraphs of each generated article page, and the page itself (~90 KB
 of HTML, UTF-8 or GBK) as the raw response. They are generated in batches outside the
 timed part; each article is then stored with one ``Archive.upsert_article`` call, one
-transaction each, exactly as ``pipelines/store.py`` does during a crawl. Three variants,
-each into a fresh archive file:
+transaction each (a crawl's store pipeline batches them: see the third variant).
+Variants, each into a fresh archive file:
 
 * ``article``: the article alone (``Article.page`` unset);
 * ``article+page``: with the raw response attached, as the portal spider sends it (when
   ``crawler.items.RawPage`` exists);
+* ``article+page, 50 per commit``: the same through ``Archive.upsert_batched`` with a
+  commit every 50 articles, as ``pipelines/store.py`` stores during a crawl (the
+  commit's time is counted in the 50th article's);
 * ``article, synchronous=NORMAL``: the first variant with ``PRAGMA synchronous=NORMAL``
   set on the archive's connection, to show what the per-commit fsync costs;
 * ``article, no duplicate check``: the first variant with ``Archive._link_duplicate``
@@ -115,8 +118,8 @@ def sizes(path: Path) -> dict:
             "groups": groups, "tables": tables, "fts_tables": fts, "rows": rows}  # fmt: skip
 
 
-def run_variant(label: str, path: Path, n: int, seed: int, with_page: bool,
-                sync_normal: bool, no_dedupe: bool = False) -> dict:  # fmt: skip
+def run_variant(label: str, path: Path, n: int, seed: int, with_page: bool, sync_normal: bool,
+                no_dedupe: bool = False, per_commit: int = 1) -> dict:  # fmt: skip
     from crawler.archive import Archive
 
     for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -135,7 +138,12 @@ def run_variant(label: str, path: Path, n: int, seed: int, with_page: bool,
         for art in batch:
             has_page = has_page or getattr(art, "page", None) is not None
             t0 = time.perf_counter()
-            outcome = archive.upsert_article(art, crawl_id)
+            if per_commit > 1:  # as the crawl's store pipeline does (NEWSARCHIVE_COMMIT_ITEMS)
+                outcome = archive.upsert_batched(art, crawl_id)
+                if archive.batch_size() >= per_commit:
+                    archive.commit_batch()
+            else:
+                outcome = archive.upsert_article(art, crawl_id)
             dt = time.perf_counter() - t0
             timed += dt
             lat.append(dt)
@@ -210,16 +218,18 @@ def main(argv: list[str] | None = None) -> int:
                             f"{args.articles}"}  # fmt: skip
     from crawler.archive import Archive
 
-    plan = [("article", False, False, False)]
+    plan = [("article", False, False, False, 1)]
     if hasattr(items, "RawPage"):
-        plan.append(("article+page", True, False, False))
-    plan.append(("article, synchronous=NORMAL", False, True, False))
+        plan.append(("article+page", True, False, False, 1))
+    if hasattr(Archive, "upsert_batched"):
+        plan.append(("article+page, 50 per commit (as a crawl stores)", True, False, False, 50))
+    plan.append(("article, synchronous=NORMAL", False, True, False, 1))
     if hasattr(Archive, "_link_duplicate"):
-        plan.append(("article, no duplicate check (diagnostic)", False, False, True))
-    for i, (label, with_page, sync, no_dedupe) in enumerate(plan):
+        plan.append(("article, no duplicate check (diagnostic)", False, False, True, 1))
+    for i, (label, with_page, sync, no_dedupe, per_commit) in enumerate(plan):
         res["variants"].append(
             run_variant(label, work / f"archive-{i}.db", args.articles, args.seed, with_page,
-                        sync, no_dedupe)  # fmt: skip
+                        sync, no_dedupe, per_commit)  # fmt: skip
         )
     common.publish(report_md(res), args.report, args.json or work / "results.json", res)
     return 0

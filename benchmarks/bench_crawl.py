@@ -125,9 +125,10 @@ STAGES = [
     ("  duplicate-check fingerprint", "crawler/dedupe.py", "fingerprint"),
     ("  search-index token buffers", "crawler/fts.py", "document_buffer"),
     ("  raw-page compression", "crawler/compression.py", "compress"),
-    ("store: Archive.upsert_article", "crawler/archive.py", "upsert_article"),
+    ("store: Archive.upsert_batched", "crawler/archive.py", "upsert_batched"),
     ("  duplicate check (SQL)", "crawler/archive.py", "_link_duplicate"),
     ("  FTS5 tokenizer callback (+ FTS5 indexing below it)", "crawler/fts.py", "_x_tokenize"),
+    ("store: COMMIT of a batch", "crawler/archive.py", "commit_batch"),
     ("validate pipeline", "pipelines/validate.py", "process_item"),
     ("portal spider parse_list", "spiders/portal.py", "parse_list"),
 ]
