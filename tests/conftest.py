@@ -29,6 +29,20 @@ FAST = [
 ]  # fmt: skip
 
 
+def with_and_without_speedups(code: str, *args: str) -> dict[str, str]:
+    """The stdout of ``python -c code args...`` run from the repository root with the C
+    extensions (key ``"0"``) and without them (``NEWSARCHIVE_NO_SPEEDUPS=1``, key ``"1"``).
+    ``{flag}`` in an argument becomes that key."""
+    out = {}
+    for flag in ("0", "1"):
+        env = {**os.environ, "NEWSARCHIVE_NO_SPEEDUPS": flag, "NEWSARCHIVE_REQUIRE_SPEEDUPS": ""}
+        argv = [a.format(flag=flag) for a in args]
+        proc = subprocess.run([sys.executable, "-c", code, *argv], env=env, cwd=ROOT,
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        out[flag] = proc.stdout
+    return out
+
+
 @dataclass
 class PortalServer:
     """A running server subprocess: its base URL, served folder and request log."""

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from crawler import fts
 from crawler.archive import ARTICLE_COLUMNS
+from tests.conftest import with_and_without_speedups
 
 #: The archive's own articles table (crawler.archive defines it once).
 SCHEMA = ARTICLE_COLUMNS
@@ -444,22 +445,12 @@ def test_buffers_from_the_extraction_worker_build_the_same_index(tmp_path: Path)
 def test_python_fallback_builds_the_same_index(tmp_path: Path) -> None:
     # Without the C extension (NEWSARCHIVE_NO_SPEEDUPS=1) the tokens, trigrams flagged
     # colocated, are handed to FTS5 from Python: the index must be byte for byte the same.
-    import os
-    import sys
-
     code = (
         "import json, sys; from tests.test_fts import make_archive; from crawler import fts;"
         "db = make_archive(__import__('pathlib').Path(sys.argv[1]));"
         "print(json.dumps([fts._colocate is None,"
         " [[i, b.hex()] for i, b in db.execute('select id, block from articles_fts_data')]]))"
     )
-    out = {}
-    for flag in ("0", "1"):
-        env = {**os.environ, "NEWSARCHIVE_NO_SPEEDUPS": flag, "NEWSARCHIVE_REQUIRE_SPEEDUPS": ""}
-        proc = subprocess.run(
-            [sys.executable, "-c", code, str(tmp_path / f"a{flag}.db")], env=env,
-            capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
-        )  # fmt: skip
-        out[flag] = proc.stdout
+    out = with_and_without_speedups(code, str(tmp_path / "a{flag}.db"))
     assert out["0"].startswith("[false,") and out["1"].startswith("[true,")
     assert out["0"].split(",", 1)[1] == out["1"].split(",", 1)[1]

@@ -8,9 +8,6 @@ element objects, and every statistic must be equal.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.extract import cleaning, decode_html, maintext
+from tests.conftest import with_and_without_speedups
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted(
@@ -90,11 +88,6 @@ def test_python_fallback_gives_the_same_article(tmp_path: Path) -> None:
         "a = extract(open(sys.argv[1], 'rb').read(), 'http://x.cn/a.html');"
         "print(json.dumps([maintext._walk_c is None, a.to_dict()], ensure_ascii=False))"
     )
-    out = {}
-    for flag in ("0", "1"):
-        env = {**os.environ, "NEWSARCHIVE_NO_SPEEDUPS": flag, "NEWSARCHIVE_REQUIRE_SPEEDUPS": ""}
-        proc = subprocess.run([sys.executable, "-c", code, str(page)], env=env,
-                              capture_output=True, text=True, check=True)  # fmt: skip
-        out[flag] = proc.stdout
+    out = with_and_without_speedups(code, str(page))
     assert '[true, {"url"' in out["1"]
     assert out["0"].split(",", 1)[1] == out["1"].split(",", 1)[1]
