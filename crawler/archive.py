@@ -243,9 +243,7 @@ class Archive:
         if not article.url:
             raise ValueError("an article needs a url")
         with self._write():
-            if article.page is not None:
-                self._insert_page(article.page)
-            return self._upsert(article, crawl_id)
+            return self._store(article, crawl_id)
 
     # -- batched writes (a crawl's store pipeline) -------------------------------------------
     def upsert_batched(self, article: Article, crawl_id: int | None = None) -> str:
@@ -266,9 +264,7 @@ class Archive:
             if not conn.in_transaction:
                 conn.execute("BEGIN IMMEDIATE")
                 self._batch_started = time.monotonic()
-            if article.page is not None:
-                self._insert_page(article.page)
-            outcome = self._upsert(article, crawl_id)
+            outcome = self._store(article, crawl_id)
         except Exception:  # a half-written article must not be committed with the batch
             self._replay_batch()
             return self.upsert_article(article, crawl_id)
@@ -312,8 +308,14 @@ class Archive:
         if first is not None:
             raise first
 
+    def _store(self, article: Article, crawl_id: int | None) -> str:
+        """The raw page, if attached, then the article, inside the caller's transaction."""
+        if article.page is not None:
+            self._insert_page(article.page)
+        return self._upsert(article, crawl_id)
+
     def _upsert(self, article: Article, crawl_id: int | None) -> str:
-        """The body of :meth:`upsert_article`, inside the caller's transaction."""
+        """The article row, inside the caller's transaction."""
         buffers = article.fts_buffers or (None, None)
         with fts.pretokenized((article.title, buffers[0]), (article.body, buffers[1])):
             return self._upsert_row(article, crawl_id)

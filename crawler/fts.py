@@ -171,7 +171,7 @@ _NONWORD_RE = re.compile(r"[\W_]+")
 _SEP_PAIR_RE = re.compile("\x00[^ ]")
 #: A trigram unit of :func:`document_buffer` with a separator in it (a segment has no
 #: trigram there), with the space before it.
-_SEP_TRIGRAM_RE = re.compile(" \ufdd0(?:\x00..|.\x00.|..\x00)\x01", re.DOTALL)
+_SEP_TRIGRAM_RE = re.compile(" " + TRIGRAM_MARK + "(?:\x00..|.\x00.|..\x00)\x01", re.DOTALL)
 #: What separates tokens in a :func:`document_buffer` for SQLite's ``ascii`` tokenizer.
 _BUFFER_SPLIT_RE = re.compile(rb"[ \x00\x01]+")
 
@@ -361,8 +361,6 @@ _CREATE_TOKENIZER = ctypes.CFUNCTYPE(
 _FIND_TOKENIZER = ctypes.CFUNCTYPE(
     _c_int, _vp, ctypes.c_char_p, ctypes.POINTER(_vp), ctypes.POINTER(_Fts5Tokenizer)
 )
-#: ascii's xTokenize, called with FTS5's xToken as a raw pointer.
-_C_XTOKENIZE = ctypes.CFUNCTYPE(_c_int, _vp, _vp, _c_int, ctypes.c_char_p, _c_int, _vp)
 _C_XCREATE = ctypes.CFUNCTYPE(_c_int, _vp, _vp, _c_int, ctypes.POINTER(_vp))
 #: ``colocate(ascii_xTokenize, tokenizer, ctx, flags, text, n, xToken)`` of crawler/_rank.c.
 _COLOCATE = ctypes.CFUNCTYPE(_c_int, _vp, _vp, _vp, _c_int, ctypes.c_char_p, _c_int, _vp)
@@ -494,7 +492,6 @@ def _find_ascii(api_ptr: int) -> None:
         xtokenize=tok.xTokenize,
         user_data=ud.value,
         create=_C_XCREATE(tok.xCreate),
-        tokenize=_C_XTOKENIZE(tok.xTokenize),
         delete_ptr=tok.xDelete,
     )
 

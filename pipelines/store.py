@@ -46,7 +46,6 @@ class StorePipeline:
         self.health = HealthCounter()
         self.commit_items = max(1, commit_items)
         self.commit_seconds = max(0.0, commit_seconds)
-        self._timer: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -66,20 +65,11 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        self.archive = ARCHIVES.acquire(self.db_path)
+        self.archive = ARCHIVES.acquire(self.db_path, self.commit_seconds)
         if self.own_run:
             self.crawl_id = self.archive.start_crawl([self._site()])
-        if self.commit_items > 1 and self.commit_seconds > 0:
-            self._timer = task.LoopingCall(self._commit_if_due)
-            self._timer.start(min(self.commit_seconds, 1.0) / 2, now=False)
-
-    def _commit_if_due(self) -> None:
-        if self.archive is not None and self.archive.batch_age() >= self.commit_seconds:
-            self.archive.commit_batch()
 
     def close_spider(self) -> None:
-        if self._timer is not None and self._timer.running:
-            self._timer.stop()
         if self.archive is None:
             return
         self.archive.commit_batch()
@@ -106,12 +96,9 @@ class StorePipeline:
     def process_item(self, item: Article) -> Article:
         assert self.archive is not None
         self.health.add(item)
-        if self.commit_items == 1:
-            outcome = self.archive.upsert_article(item, self.crawl_id)
-        else:
-            outcome = self.archive.upsert_batched(item, self.crawl_id)
-            if self.archive.batch_size() >= self.commit_items:
-                self.archive.commit_batch()
+        outcome = self.archive.upsert_batched(item, self.crawl_id)
+        if self.archive.batch_size() >= self.commit_items:
+            self.archive.commit_batch()
         stats = self.crawler.stats
         if stats is not None:
             key = "already_archived" if outcome == "unchanged" else outcome
@@ -136,29 +123,50 @@ class StorePipeline:
 
 
 class SharedArchives:
-    """One open :class:`Archive` per file for all the store pipelines of a process."""
+    """One open :class:`Archive` per file for all the store pipelines of a process, and
+    one timer per archive that commits its batch once it is ``commit_seconds`` old."""
 
     def __init__(self) -> None:
-        self._open: dict[Path, tuple[Archive, int]] = {}
+        self._open: dict[Path, _Shared] = {}
 
-    def acquire(self, db_path: str | Path) -> Archive:
+    def acquire(self, db_path: str | Path, commit_seconds: float = 1.0) -> Archive:
         key = Path(db_path).resolve()
-        archive, users = self._open.get(key, (None, 0))
-        if archive is None:
-            archive = Archive(db_path)
-        self._open[key] = (archive, users + 1)
-        return archive
+        shared = self._open.get(key)
+        if shared is None:
+            shared = self._open[key] = _Shared(Archive(db_path), commit_seconds)
+        shared.users += 1
+        return shared.archive
 
     def release(self, archive: Archive) -> None:
-        """Commit ``archive``'s open batch, and close it when its last user is done."""
-        for key, (held, users) in list(self._open.items()):
-            if held is archive:
-                if users > 1:
-                    self._open[key] = (held, users - 1)
-                    archive.commit_batch()
+        """Close ``archive`` (committing its batch) when its last user is done."""
+        for key, shared in list(self._open.items()):
+            if shared.archive is archive:
+                shared.users -= 1
+                if shared.users:
                     return
                 del self._open[key]
+                shared.stop()
+                break
         archive.close()
+
+
+class _Shared:
+    def __init__(self, archive: Archive, commit_seconds: float) -> None:
+        self.archive = archive
+        self.users = 0
+        self.commit_seconds = commit_seconds
+        self.timer: task.LoopingCall | None = None
+        if commit_seconds > 0:
+            self.timer = task.LoopingCall(self._commit_if_due)
+            self.timer.start(min(commit_seconds, 1.0) / 2, now=False)
+
+    def _commit_if_due(self) -> None:
+        if self.archive.batch_age() >= self.commit_seconds:
+            self.archive.commit_batch()
+
+    def stop(self) -> None:
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
 
 
 #: The store pipelines' archives (a crawl process crawls several sites into one file).
