@@ -280,22 +280,42 @@ def extract(inputs: tuple[str, ...], page_url: str | None, encoding: str | None)
 
 
 # -- sites ---------------------------------------------------------------------------------
-@cli.command()
-@click.argument("profiles", nargs=-1, metavar="[SITE_OR_PROFILE]...")
+class ProfilesOrCommands(click.Group):
+    """A group whose arguments are profiles unless the first one names a subcommand:
+    ``sites``, ``sites ccn ./my.toml --json`` (list / validate) and ``sites new URL``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        first = next((a for a in args if not a.startswith("-")), None)
+        if first is not None and first not in self.commands and "--help" not in args:
+            ctx.meta["sites_profiles"] = tuple(a for a in args if not a.startswith("-"))
+            args = [a for a in args if a.startswith("-")]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=ProfilesOrCommands, invoke_without_command=True,
+           subcommand_metavar="[SITE_OR_PROFILE]... | COMMAND [ARGS]...")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
 @library_errors
-def sites(profiles: tuple[str, ...], as_json: bool) -> None:
+def sites(ctx: click.Context, as_json: bool) -> None:
     """List the bundled site profiles, or validate and show the ones given.
 
     A malformed profile exits with code 2 and names the file, key and problem.
+    To add a portal: `sites new` writes a profile from its list page, `sites check`
+    tries it without storing anything, then `crawl` it.
 
     \b
     Example:
         newsarchive sites
         newsarchive sites ./my-portal.toml
+        newsarchive sites new https://news.example.cn/xf/index.html -o my-portal.toml
+        newsarchive sites check my-portal.toml
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from crawler.profiles import bundled_profiles, load_profile
 
+    profiles = ctx.meta.get("sites_profiles", ())
     names = profiles or tuple(str(p) for p in bundled_profiles())
     loaded = [load_profile(n) for n in names]
     if as_json:
@@ -309,6 +329,87 @@ def sites(profiles: tuple[str, ...], as_json: bool) -> None:
         return
     for p in loaded:
         click.echo(f"{p.name:<12} {p.title or ''}  {' '.join(p.start_urls)}")
+
+
+@sites.command("new")
+@click.argument("source", metavar="URL_OR_FILE")
+@click.option("--url", "page_url", help="With a saved FILE: the URL it was fetched from.")
+@click.option("--name", help="The profile's name (default: from the host, e.g. ccn).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Profile file to write. Default: NAME.toml here.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite an existing profile file.")
+@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between two requests to the portal.")  # fmt: skip
+@library_errors
+def sites_new(source: str, page_url: str | None, name: str | None, output: Path | None,
+              force: bool, delay: float) -> None:  # fmt: skip
+    """Write a profile for a portal from one of its list pages.
+
+    Fetches the list page (robots.txt obeyed, our User-Agent), groups its links by
+    URL shape, takes the group whose anchors read as headlines as article_url,
+    confirms it by extracting up to 3 of them, and builds list_url from the
+    pagination links (下一页, 末页, page numbers, index_N, ?page=N). The TOML says
+    in comments what was inferred from which links. When no group is clear it exits
+    1 and shows the candidate groups with examples. A saved page works offline
+    with --url (nothing is fetched, nothing confirmed). Never overwrites a file
+    without --force, and never an SQLite file.
+
+    \b
+    Example:
+        newsarchive sites new https://news.example.cn/xf/index.html -o my-portal.toml
+        newsarchive sites new saved-list.html --url https://news.example.cn/xf/index.html
+    """
+    from crawler import sitegen
+
+    try:
+        path, inference = sitegen.new_profile(
+            source, url=page_url, name=name, output=output, force=force, delay=delay,
+            log=lambda msg: click.echo(msg, err=True),
+        )  # fmt: skip
+    except sitegen.NoArticleGroup as exc:
+        click.echo(f"Error: {exc}", err=True)
+        click.echo("candidate link groups (pattern, links, examples):", err=True)
+        for group in exc.candidates:
+            for line in group.describe():
+                click.echo(f"  {line}", err=True)
+        sys.exit(int(ExitCode.PARTIAL))
+    click.echo(f"wrote {path}")
+    click.echo(f"  article_url = {inference.article_url}")
+    click.echo(f"  list_url    = {inference.list_url or '(none: no pagination found)'}")
+    click.echo(f"next: newsarchive sites check {path}")
+
+
+@sites.command("check")
+@click.argument("profile", metavar="SITE_OR_PROFILE")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--delay", type=click.FloatRange(min=0), default=None,
+              help="Seconds between requests (default: the profile DOWNLOAD_DELAY, or 1).")  # noqa: E501
+@library_errors
+def sites_check(profile: str, as_json: bool, delay: float | None) -> None:
+    """Try a profile without storing anything: links found, 3 sample articles.
+
+    Fetches the start pages, counts the article links and list pages that match,
+    extracts 3 sample articles and shows their fields. Exits 1 with a one-line
+    reason when no article link matches or the samples come out empty: the thing
+    to run when a portal redesigns its URLs.
+
+    \b
+    Example:
+        newsarchive sites check ccn
+        newsarchive sites check ./my-portal.toml --json
+    """
+    from crawler import sitecheck
+    from crawler.profiles import load_profile
+
+    report = sitecheck.check_profile(load_profile(profile), delay=delay)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if report.problem:
+        click.echo(f"Error: {report.problem}", err=True)
+        sys.exit(int(ExitCode.PARTIAL))
 
 
 # -- stats ---------------------------------------------------------------------------------
