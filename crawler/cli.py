@@ -420,6 +420,9 @@ def sites_check(profile: str, as_json: bool, delay: float | None) -> None:
 def stats(db_path: Path, as_json: bool) -> None:
     """Per site: articles, new in the last run and last 7 days, last good run, errors.
 
+    On a terminal it also draws, per site, a sparkline of the articles archived on
+    each of the last 30 days and the share of article pages with an empty field in
+    the last run; --json carries the same numbers (per_day, empty_last_run).
     A site whose extraction health moved sharply in its last run (say, published_at
     empty on most new pages when it never was) is flagged with a warning line.
 
@@ -427,10 +430,12 @@ def stats(db_path: Path, as_json: bool) -> None:
     Example:
         newsarchive stats --db archive.db
     """
+    from crawler import charts
     from crawler.archive import Archive
 
     with Archive(db_path, readonly=True) as archive:
         rows = archive.site_stats()
+        charts.add_charts(archive.db, rows)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -443,6 +448,9 @@ def stats(db_path: Path, as_json: bool) -> None:
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
     for row in table:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    if sys.stdout.isatty():
+        for line in charts.chart_lines(rows):
+            click.echo(line)
     for r in rows:
         if r.get("health_warning"):
             click.echo(f"warning: {r['site']}: {r['health_warning']}")
