@@ -270,14 +270,23 @@ def _split_like(shape: tuple[str, ...], text: str) -> list[str]:
 
 
 def shape_regex(urls: list[str]) -> str:
-    """One anchored regex matching every URL of a shape group (and the like of them)."""
-    shape = url_shape(urls[0])
-    scheme, netloc, segments, query = shape
+    """One anchored regex matching every URL of a group (and the like of them).
+
+    Parts whose shape is the same in every URL are generalised token by token; a part
+    that is a different plain word in different URLs (a sibling channel, another host
+    of the same domain) becomes an alternation of those words.
+    """
     parsed = [urlsplit(u) for u in urls]
-    out = [f"^https?://{escape(netloc)}"]
-    for i, seg in enumerate(segments):
+    shapes = [url_shape(u) for u in urls]
+    netlocs = list(dict.fromkeys(p.netloc for p in parsed))
+    out = ["^https?://" + _alternation(netlocs)]
+    for i, seg in enumerate(shapes[0][2]):
         texts = [p.path.split("/")[1:][i] for p in parsed]
-        out.append("/" + _part_regex(seg, texts))
+        if all(s[2][i] == seg for s in shapes):
+            out.append("/" + _part_regex(seg, texts))
+        else:
+            out.append("/" + _alternation(list(dict.fromkeys(texts))))
+    query = shapes[0][3]
     if query:
         pairs = [parse_qsl(p.query, keep_blank_values=True) for p in parsed]
         qs = []
@@ -285,6 +294,39 @@ def shape_regex(urls: list[str]) -> str:
             qs.append(escape(key) + "=" + _part_regex(val, [pp[i][1] for pp in pairs]))
         out.append(r"\?" + "&".join(qs))
     return "".join(out) + "$"
+
+
+def _alternation(words: list[str]) -> str:
+    return escape(words[0]) if len(words) == 1 else "(" + "|".join(map(escape, words)) + ")"
+
+
+def _siblings(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Shapes that differ only in one plain word: a path segment or the host."""
+    if a[0] != b[0] or a[3] != b[3] or len(a[2]) != len(b[2]):
+        return False
+    diffs = [i for i, (x, y) in enumerate(zip(a[2], b[2], strict=True)) if x != y]
+    plain = all(not t.startswith("#") for i in diffs for t in (*a[2][i], *b[2][i]))
+    if a[1] != b[1]:
+        return not diffs
+    return len(diffs) == 1 and plain
+
+
+def merge_siblings(groups: list[Group]) -> list[Group]:
+    """Merge candidate groups whose shapes are siblings (``/xfzx/content/...`` and
+    ``/news/content/...``), so one pattern covers both; best first again."""
+    merged: list[Group] = []
+    for g in groups:
+        for m in merged:
+            if any(_siblings(g.shape, s) for s in m.shapes):
+                m.shapes.append(g.shape)
+                for u in g.urls:
+                    if u not in m.texts:
+                        m.urls.append(u)
+                        m.texts[u] = g.texts[u]
+                break
+        else:
+            merged.append(g)
+    return sorted(merged, key=lambda g: (-g.score, -len(g.urls)))
 
 
 # -- headline scoring ------------------------------------------------------------------------
@@ -310,6 +352,7 @@ class Group:
 
     shape: tuple[Any, ...]
     urls: list[str] = field(default_factory=list)  # distinct, in page order
+    shapes: list[tuple[Any, ...]] = field(default_factory=list)  # merged siblings
     texts: dict[str, str] = field(default_factory=dict)  # url -> best anchor text
     confirmed: int | None = None  # articles found among the pages fetched to confirm
     checked: int = 0
@@ -351,7 +394,7 @@ def group_links(links: list[Link], page_url: str) -> list[Group]:
         if link.url == page or registrable_domain(host) != domain:
             continue
         shape = url_shape(link.url)
-        g = groups.setdefault(shape, Group(shape))
+        g = groups.setdefault(shape, Group(shape, shapes=[shape]))
         if link.url not in g.texts:
             g.urls.append(link.url)
             g.texts[link.url] = link.text
@@ -363,7 +406,8 @@ def group_links(links: list[Link], page_url: str) -> list[Group]:
 def candidate_groups(groups: list[Group]) -> list[Group]:
     """Groups that could be the articles: several distinct links, a variable shape, most
     of them headline-like."""
-    return [g for g in groups if len(g.urls) >= 2 and g.variable and g.headline_share >= 0.5]
+    found = [g for g in groups if len(g.urls) >= 2 and g.variable and g.headline_share >= 0.5]
+    return merge_siblings(found)
 
 
 # -- pagination ------------------------------------------------------------------------------

@@ -244,3 +244,15 @@ def test_inference_generalises(page_url: str, article_urls: list[str], pager: li
     assert set(inf.allowed_domains) == hosts
     load = sitegen.tomllib.loads(inf.toml())
     assert load["article_url"] == inf.article_url
+
+
+def test_sibling_channels_merge_into_one_pattern() -> None:
+    main = [(f"/xfzx/content/2024/03-{18 - i:02d}/{900 + i}.html", t)
+            for i, t in enumerate(HEADLINES[:2])]  # fmt: skip
+    side = [(f"/news/content/2024/03-{10 - i:02d}/{700 + i}.html", t)
+            for i, t in enumerate(HEADLINES[2:5])]  # fmt: skip
+    inf = sitegen.infer(_list_page(main + side), "http://www.example.cn/xfzx/index.html")
+    for path, _ in main + side:
+        assert re.search(inf.article_url, "http://www.example.cn" + path), inf.article_url
+    assert not re.search(inf.article_url, "http://www.example.cn/about/content/2024/03-01/1.html")
+    re2.compile(inf.article_url)
