@@ -196,29 +196,53 @@ def registrable_domain(host: str) -> str:
     return ".".join(labels[-n:])
 
 
-_TOKEN = re.compile(r"[0-9a-fA-F]{12,}|\d+|[A-Za-z]+|[^0-9A-Za-z]")
+_RUN = re.compile(r"[0-9A-Za-z]+|[^0-9A-Za-z]")
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """``(shape token, text)`` pairs of a URL part: digit runs -> ``#d``, long hex -> ``#h``,
+    mixed letters and digits (``inausehc2630922``, ``J22CN60P0514R9KQ``) -> ``#a``;
+    a short letter prefix or suffix stays literal (the ``t`` of ``t20230801``), as do
+    words and punctuation."""
+    out: list[tuple[str, str]] = []
+    for run in _RUN.findall(text):
+        if run.isdigit():
+            out.append(("#d", run))
+        elif run.isalpha() or not run.isalnum():
+            out.append((run, run))
+        elif m := re.fullmatch(r"([A-Za-z]{1,3})(\d+)|(\d+)([A-Za-z]{1,2})", run):
+            if m.group(1):
+                out += [(m.group(1), m.group(1)), ("#d", m.group(2))]
+            else:
+                out += [("#d", m.group(3)), (m.group(4), m.group(4))]
+        elif len(run) >= 12 and re.fullmatch(r"[0-9a-fA-F]+", run):
+            out.append(("#h", run))
+        else:
+            out.append(("#a", run))
+    return out
+
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+){2,}(?:\.\w+)?")
 
 
 def _shape_part(text: str) -> tuple[str, ...]:
-    """A URL part as tokens: digit runs -> ``#d``, hex IDs -> ``#h``, slugs -> ``#s``."""
-    if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+){2,}(?:\.\w+)?", text) and not text.isdigit():
+    """A URL part as shape tokens (see :func:`_tokens`); hyphenated slugs -> ``#s``."""
+    if _SLUG.fullmatch(text) and re.search(r"[a-z]{2}", text):
         stem, dot, ext = text.partition(".")
         return ("#s", *((".", ext) if dot else ()))
-    out = []
-    for tok in _TOKEN.findall(text):
-        if tok.isdigit():
-            out.append("#d")
-        elif len(tok) >= 12 and re.search(r"\d", tok) and re.search(r"[a-fA-F]", tok):
-            out.append("#h")
-        else:
-            out.append(tok)  # words and punctuation stay literal (t in t20230801_41960)
-    return tuple(out)
+    return tuple(t for t, _ in _tokens(text))
 
 
 def url_shape(url: str) -> tuple[Any, ...]:
-    """The shape of a canonical URL: host, path segment tokens, query keys and value tokens."""
+    """The shape of a canonical URL: host, path segment tokens, query keys and value tokens.
+
+    When the path itself varies (an ID, a date), the query is left out of the shape:
+    it then carries tracking or display options, not the article's identity.
+    """
     parts = urlsplit(url)
     segments = tuple(_shape_part(s) for s in parts.path.split("/")[1:])
+    if any(t.startswith("#") for seg in segments for t in seg):
+        return (parts.scheme, parts.netloc, segments, ())
     query = tuple((k, _shape_part(v)) for k, v in parse_qsl(parts.query, keep_blank_values=True))
     return (parts.scheme, parts.netloc, segments, query)
 
@@ -228,6 +252,8 @@ def _token_regex(shape_tok: str, values: list[str]) -> str:
         return "[0-9a-fA-F]+"
     if shape_tok == "#s":
         return "[a-z0-9-]+"
+    if shape_tok == "#a":
+        return "[0-9A-Za-z]+"
     if shape_tok == "#d":
         return _digits_regex(values)
     return escape(shape_tok)
@@ -266,7 +292,7 @@ def _split_like(shape: tuple[str, ...], text: str) -> list[str]:
     if shape and shape[0] == "#s":
         stem, dot, ext = text.partition(".")
         return [stem, *((".", ext) if dot else ())]
-    return _TOKEN.findall(text)
+    return [t for _, t in _tokens(text)]
 
 
 def shape_regex(urls: list[str]) -> str:
@@ -293,6 +319,8 @@ def shape_regex(urls: list[str]) -> str:
         for i, (key, val) in enumerate(query):
             qs.append(escape(key) + "=" + _part_regex(val, [pp[i][1] for pp in pairs]))
         out.append(r"\?" + "&".join(qs))
+    elif any(p.query for p in parsed):
+        out.append(r"(\?.*)?")  # the query varies (tracking, options): any is fine
     return "".join(out) + "$"
 
 
@@ -454,8 +482,8 @@ def list_pattern(page_url: str, pager_urls: list[str]) -> tuple[str | None, list
         mid_a, mid_b = a[pre : len(a) - suf], b[pre : len(b) - suf]
         if not re.search(r"\d", mid_b) or len(mid_b) > 40:
             continue  # pagination differs by a page number; anything else is another page
-        if mid_a and not re.search(r"\d", mid_a):
-            continue  # the list page's own part would be replaced by a word: another page
+        if mid_a and _generalise(mid_a) != _generalise(mid_b):
+            continue  # not the same place with another page number: another page
         key = (a[:pre], _generalise(mid_a), _generalise(mid_b), a[len(a) - suf :])
         key3 = (key[0], key[1] + "\0" + key[2], key[3])
         variants[key3] += 1
@@ -466,12 +494,8 @@ def list_pattern(page_url: str, pager_urls: list[str]) -> tuple[str | None, list
     (prefix, mids, suffix), _ = variants.most_common(1)[0]
     mid_a, mid_b = mids.split("\0")
     host_rx = escape(parts.netloc)
-    if not mid_a:
-        middle = f"({mid_b})?"
-    elif mid_a == mid_b:
-        middle = mid_b  # page 1 has the same shape (list_1.html)
-    else:
-        middle = f"({mid_a}|{mid_b})"
+    # page 1 is either the page without the part (index.html) or has the same shape
+    middle = f"({mid_b})?" if not mid_a else mid_b
     pattern = f"^https?://{host_rx}{escape(prefix)}{middle}{escape(suffix)}$"
     return pattern, used[(prefix, mids, suffix)]
 
