@@ -57,6 +57,8 @@ _PAGER_URL = re.compile(
     r"pagenum|pageindex|curpage|start)=\d+",
     re.IGNORECASE,
 )
+_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w-]+)[\"']\s*,"
+                        r"\s*[\"'](\w+)[\"']")
 # Regex metacharacters: escaped by hand so the output stays plain for RE2 and readers.
 _META = set(r".^$*+?()[]{}|\\")
 
@@ -181,6 +183,11 @@ def page_links(data: bytes, url: str, charset: str | None = None) -> tuple[list[
         if len(title_attr) > len(anchor):  # truncated anchors (市场监管总局通报...) carry a title
             anchor = title_attr
         links.append(Link(absolute, anchor))
+    # TRS-style pagination written by script: createPageHTML(pages, current, "index", "html")
+    for m in _TRS_PAGER.finditer(text):
+        count, name, ext = int(m.group(1)), m.group(3), m.group(4)
+        for i in range(1, min(count, 4)):
+            links.append(Link(canonical_url(urljoin(base, f"{name}_{i}.{ext}")), "下一页"))
     titles = root.xpath("//title")
     title = " ".join(titles[0].text_content().split()) if titles else ""
     return links, title
@@ -367,8 +374,10 @@ def headline_score(text: str) -> float:
         return 0.0
     cjk = len(_CJK.findall(t))
     if cjk:
-        if cjk < 5:
+        if cjk < 5:  # channel names: 新闻, 消费维权
             return 0.1
+        if cjk < 8:
+            return 0.5
         return 1.0 if cjk <= 60 else 0.5
     words = len(t.split())
     return 0.8 if 4 <= words <= 25 else 0.1

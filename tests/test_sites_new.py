@@ -256,3 +256,19 @@ def test_sibling_channels_merge_into_one_pattern() -> None:
         assert re.search(inf.article_url, "http://www.example.cn" + path), inf.article_url
     assert not re.search(inf.article_url, "http://www.example.cn/about/content/2024/03-01/1.html")
     re2.compile(inf.article_url)
+
+
+def test_script_pagination_and_relative_dated_links() -> None:
+    page_url = "http://www.scjg.example.gov.cn/xwzx/tzgg/index.html"
+    links = [(f"./2024{3 - i // 2:02d}/t2024031{i}_{4512 + i}.html", t)
+             for i, t in enumerate(HEADLINES)]  # fmt: skip
+    data = _list_page(links).replace(
+        b"</body>", b'<script>createPageHTML(12, 0, "index", "html");</script></body>'
+    )
+    inf = sitegen.infer(data, page_url)
+    assert re.search(inf.article_url, "http://www.scjg.example.gov.cn/xwzx/tzgg/202312/t20231201_9.html")
+    assert not re.search(inf.article_url, "http://www.scjg.example.gov.cn/xwzx/tzgg/index_3.html")
+    assert inf.list_url is not None
+    assert re.search(inf.list_url, page_url)
+    assert re.search(inf.list_url, "http://www.scjg.example.gov.cn/xwzx/tzgg/index_11.html")
+    assert not re.search(inf.list_url, "http://www.scjg.example.gov.cn/xwzx/index_2.html")
