@@ -248,10 +248,11 @@ def url_shape(url: str) -> tuple[Any, ...]:
     """
     parts = urlsplit(url)
     segments = tuple(_shape_part(s) for s in parts.path.split("/")[1:])
+    # the scheme is left out: the patterns accept http and https alike
     if any(t.startswith("#") for seg in segments for t in seg):
-        return (parts.scheme, parts.netloc, segments, ())
+        return ("", parts.netloc, segments, ())
     query = tuple((k, _shape_part(v)) for k, v in parse_qsl(parts.query, keep_blank_values=True))
-    return (parts.scheme, parts.netloc, segments, query)
+    return ("", parts.netloc, segments, query)
 
 
 def _token_regex(shape_tok: str, values: list[str]) -> str:

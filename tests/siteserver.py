@@ -7,6 +7,8 @@ base URL on the first stdout line and logs ``METHOD PATH STATUS`` for every requ
 * ``date``: list pages ``/news/`` then ``/news/list_2.shtml`` ..., articles under date
   paths ``/news/2024/03/18/c_10234.htm``; also channel pages, a special-topic page and
   a video page whose links read like headlines.
+* ``video``: ``date`` with 12 video links on every list page, whose anchors read as
+  headlines but whose pages have no article text: more of them than of articles.
 * ``query``: list pages ``/list.php`` then ``/list.php?page=2`` ..., articles
   ``/show.php?id=N``; also ``/comment.php?id=N`` links (评论) and ``/page.php?id=N``
   (关于我们 ...).
@@ -81,6 +83,10 @@ def _pager(urls: list[str], current: int) -> str:
     return "<div class='pages'>" + " ".join(parts) + "</div>"
 
 
+def _video(k: int) -> str:
+    return f"/video/2024/03/{10 + k:02d}/v_{500 + k}.htm"
+
+
 def portal(style: str) -> dict[str, tuple[int, str, str]]:
     """``path -> (status, content type, body)`` of every page of a style."""
     pages: dict[str, tuple[int, str, str]] = {}
@@ -99,8 +105,9 @@ def portal(style: str) -> dict[str, tuple[int, str, str]]:
         pages["/robots.txt"] = (200, "text/plain", "User-agent: *\nDisallow:\n")
         return pages
 
-    site = "示例日报网" if style == "date" else "示例消费网"
-    if style == "date":
+    dated = style in ("date", "video")
+    site = "示例日报网" if dated else "示例消费网"
+    if dated:
         list_urls = ["/news/"] + [f"/news/list_{i}.shtml" for i in range(2, 4)]
         about, contact = "/about.html", "/contact.html"
     else:
@@ -111,7 +118,7 @@ def portal(style: str) -> dict[str, tuple[int, str, str]]:
         day = 18 - n
         date = f"2024-03-{day:02d}"
         path = (
-            f"/news/2024/03/{day:02d}/c_{10230 + n * 7}.htm" if style == "date"
+            f"/news/2024/03/{day:02d}/c_{10230 + n * 7}.htm" if dated
             else f"/show.php?id={101 + n * 3}"
         )  # fmt: skip
         arts.append((path, topic, date, n))
@@ -130,7 +137,10 @@ def portal(style: str) -> dict[str, tuple[int, str, str]]:
                 else ""
             )  # fmt: skip
             items.append(f"<li><span>{d}</span><a href='{p}'>{t}</a>{extra}</li>")
-        if style == "date":
+        if style == "video":  # more headline-like video links than articles: pages without text
+            items += [f"<li><a href='{_video(k)}'>视频：{t}</a></li>"
+                      for k, t in enumerate(TOPICS[:12])]  # fmt: skip
+        if dated:
             items.append("<li><a href='/zt/2024/315.html'>3·15国际消费者权益日专题报道</a></li>")
             items.append("<li><a href='/video/2024/03/18/v_88.htm'>视频：记者暗访直播间</a></li>")
         main = f"<ul class='list'>{''.join(items)}</ul>" + _pager(list_urls, i)
@@ -139,7 +149,9 @@ def portal(style: str) -> dict[str, tuple[int, str, str]]:
         add(path, _page(f"{title}_{site}", nav, f"<p>{title}</p>"))
     add("/about.html", _page(f"关于我们_{site}", nav, "<p>关于我们</p>"))
     add("/sitemap.html", _page(f"网站地图_{site}", nav, "<p>网站地图</p>"))
-    if style == "date":
+    for k in range(12 if style == "video" else 0):
+        add(_video(k), _page("视频", nav, "<video></video>"))
+    if dated:
         add("/zt/2024/315.html", _page("专题", nav, "<p>专题</p>"))
         add("/video/2024/03/18/v_88.htm", _page("视频", nav, "<video src='x.mp4'></video>"))
     pages["/robots.txt"] = (200, "text/plain", "User-agent: *\nDisallow: /admin/\n")
@@ -182,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.siteserver", description=__doc__)
-    parser.add_argument("--style", choices=("date", "query", "empty"), required=True)
+    parser.add_argument("--style", choices=("date", "video", "query", "empty"), required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--log", default=None)
     parser.add_argument("--root", default=None, help="ignored (the conftest server API)")
