@@ -352,7 +352,9 @@ def sites_new(source: str, page_url: str | None, name: str | None, output: Path 
     in comments what was inferred from which links. When no group is clear it exits
     1 and shows the candidate groups with examples. A saved page works offline
     with --url (nothing is fetched, nothing confirmed). Never overwrites a file
-    without --force, and never an SQLite file.
+    without --force, and never an SQLite file. Exit codes: 0 written, 1 no clear
+    article group, 2 bad input (the file exists, an SQLite file, a bad --name),
+    3 the list page could not be fetched (or robots.txt forbids it).
 
     \b
     Example:

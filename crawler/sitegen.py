@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from crawler.errors import NewsarchiveError, UsageError
+from crawler.errors import ExitCode, NewsarchiveError, UsageError
 from crawler.urls import canonical_url
 
 FETCH_TIMEOUT = 30
@@ -70,7 +70,7 @@ class FetchError(NewsarchiveError):
 class NoArticleGroup(NewsarchiveError):
     """No group of links reads clearly as articles; carries the candidates."""
 
-    exit_code = 1  # type: ignore[assignment]  # ExitCode.PARTIAL: the user picks
+    exit_code = ExitCode.PARTIAL  # the user picks a group
 
     def __init__(self, message: str, candidates: list[Group]) -> None:
         super().__init__(message)
