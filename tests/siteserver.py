@@ -1,8 +1,8 @@
 """Two generated news portals in URL styles the demo portal does not use, for ``sites new``.
 
 ``python -m tests.siteserver --style date|query|empty --port 0 [--log FILE]`` prints its
-base URL on the first stdout line and logs ``METHOD PATH STATUS`` for every request
-(the query string included), like ``python -m crawler.demo``.
+base URL on the first stdout line and logs ``METHOD PATH STATUS USER-AGENT`` for every
+request (the query string included), like ``python -m crawler.demo``.
 
 * ``date``: list pages ``/news/`` then ``/news/list_2.shtml`` ..., articles under date
   paths ``/news/2024/03/18/c_10234.htm``; also channel pages, a special-topic page and
@@ -186,7 +186,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
         if self.log_path is not None:
             with self.lock, open(self.log_path, "a", encoding="utf-8") as fh:
-                fh.write(f"GET {self.path} {status}\n")
+                fh.write(f"GET {self.path} {status} {self.headers.get('User-Agent', '-')}\n")
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass

@@ -112,6 +112,9 @@ def test_new_portals_date_paths_and_query_ids(
     out = tmp_path / f"{style}.toml"
     r = sites_new(server.url + start, "-o", str(out))
     assert r.returncode == 0, r.stderr
+    log = server.log.read_text().splitlines()
+    assert log[0].startswith("GET /robots.txt 200 newsarchive/")  # robots.txt first, our UA
+    assert all(" newsarchive/" in line for line in log), log
     if style == "video":  # the larger group was tried first, and its pages gave no article
         assert r.stderr.count("/video/") == 3 and "v_500.htm: no article" in r.stderr
     profile = load_profile(str(out))
