@@ -1,8 +1,9 @@
 """Try a profile without storing anything: the library behind ``newsarchive sites check``.
 
-Fetches the profile's start pages (robots.txt obeyed, our User-Agent, a delay between
-requests), counts the links that match ``article_url`` and ``list_url``, and extracts
-up to 3 sample articles with the profile's ``[fields]``. Nothing is written anywhere.
+Fetches the profile's start pages (robots.txt obeyed unless the profile's
+``[settings]`` say otherwise, its User-Agent or ours, a delay between requests),
+counts the links that match ``article_url`` and ``list_url``, and extracts up to 3
+sample articles with the profile's ``[fields]``. Nothing is written anywhere.
 """
 
 from __future__ import annotations
@@ -108,7 +109,8 @@ def check_profile(profile: Profile, delay: float | None = None) -> CheckReport:
 
     if delay is None:
         delay = float(profile.settings.get("DOWNLOAD_DELAY", DEFAULT_DELAY))
-    fetcher = Fetcher(delay=delay, user_agent=profile.settings.get("USER_AGENT"))
+    fetcher = Fetcher(delay=delay, user_agent=profile.settings.get("USER_AGENT"),
+                      obey_robots=profile.settings.get("ROBOTSTXT_OBEY", True))  # fmt: skip
     report = CheckReport(profile=f"{profile.name} ({profile.path})")
     for url in profile.start_urls:
         try:

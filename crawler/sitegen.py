@@ -86,10 +86,12 @@ def escape(text: str) -> str:
 class Fetcher:
     """Polite GETs: our User-Agent, robots.txt obeyed, ``delay`` seconds between requests."""
 
-    def __init__(self, delay: float = DEFAULT_DELAY, user_agent: str | None = None) -> None:
+    def __init__(self, delay: float = DEFAULT_DELAY, user_agent: str | None = None,
+                 obey_robots: bool = True) -> None:  # fmt: skip
         from crawler.settings import USER_AGENT
 
         self.delay = delay
+        self.obey_robots = obey_robots
         self.user_agent = user_agent or USER_AGENT
         self._robots: dict[str, Any] = {}
         self._last = 0.0
@@ -116,6 +118,8 @@ class Fetcher:
         """Whether robots.txt of ``url``'s host lets our User-Agent fetch it."""
         from protego import Protego
 
+        if not self.obey_robots:
+            return True
         parts = urlsplit(url)
         root = f"{parts.scheme}://{parts.netloc}"
         if root not in self._robots:
