@@ -259,7 +259,7 @@ def url_shape(url: str) -> tuple[Any, ...]:
     return ("", parts.netloc, segments, query)
 
 
-def _token_regex(shape_tok: str, values: list[str]) -> str:
+def _token_regex(shape_tok: str, values: list[str], min_id: int = 1) -> str:
     if shape_tok == "#h":
         return "[0-9a-fA-F]+"
     if shape_tok == "#s":
@@ -267,12 +267,16 @@ def _token_regex(shape_tok: str, values: list[str]) -> str:
     if shape_tok == "#a":
         return "[0-9A-Za-z]+"
     if shape_tok == "#d":
-        return _digits_regex(values)
+        return _digits_regex(values, min_id)
     return escape(shape_tok)
 
 
-def _digits_regex(values: list[str]) -> str:
-    """``\\d{n}`` for date parts (years, months, days, YYYYMMDD), else ``\\d+``: IDs grow."""
+def _digits_regex(values: list[str], min_id: int = 1) -> str:
+    """``\\d{n}`` for date parts (years, months, days, YYYYMMDD), else ``\\d+``: IDs grow.
+
+    ``min_id`` > 1 (page numbers share the articles' shape, as in ``/news/2.html``):
+    IDs that all have at least that many digits become ``\\d{min_id,}``.
+    """
     lengths = {len(v) for v in values}
     if len(lengths) == 1:
         n = lengths.pop()
@@ -285,16 +289,18 @@ def _digits_regex(values: list[str]) -> str:
             return r"\d{4}"  # MMDD
         if n in (6, 8) and all(v.startswith(("19", "20")) for v in values):
             return rf"\d{{{n}}}"  # YYYYMM, YYYYMMDD
+    if min_id > 1 and min(len(v) for v in values) >= min_id:
+        return rf"\d{{{min_id},}}"
     return r"\d+"
 
 
-def _part_regex(shape: tuple[str, ...], texts: list[str]) -> str:
+def _part_regex(shape: tuple[str, ...], texts: list[str], min_id: int = 1) -> str:
     """The regex of one URL part (path segment or query value) across its group's URLs."""
     split = [_split_like(shape, t) for t in texts]
     out = []
     for i, tok in enumerate(shape):
         if tok.startswith("#"):
-            out.append(_token_regex(tok, [s[i] for s in split]))
+            out.append(_token_regex(tok, [s[i] for s in split], min_id))
         else:
             out.append(escape(tok))
     return "".join(out)
@@ -307,7 +313,7 @@ def _split_like(shape: tuple[str, ...], text: str) -> list[str]:
     return [t for _, t in _tokens(text)]
 
 
-def shape_regex(urls: list[str]) -> str:
+def shape_regex(urls: list[str], min_id: int = 1) -> str:
     """One anchored regex matching every URL of a group (and the like of them).
 
     Parts whose shape is the same in every URL are generalised token by token; a part
@@ -321,7 +327,7 @@ def shape_regex(urls: list[str]) -> str:
     for i, seg in enumerate(shapes[0][2]):
         texts = [p.path.split("/")[1:][i] for p in parsed]
         if all(s[2][i] == seg for s in shapes):
-            out.append("/" + _part_regex(seg, texts))
+            out.append("/" + _part_regex(seg, texts, min_id))
         else:
             out.append("/" + _alternation(list(dict.fromkeys(texts))))
     query = shapes[0][3]
@@ -329,7 +335,7 @@ def shape_regex(urls: list[str]) -> str:
         pairs = [parse_qsl(p.query, keep_blank_values=True) for p in parsed]
         qs = []
         for i, (key, val) in enumerate(query):
-            qs.append(escape(key) + "=" + _part_regex(val, [pp[i][1] for pp in pairs]))
+            qs.append(escape(key) + "=" + _part_regex(val, [pp[i][1] for pp in pairs], min_id))
         out.append(r"\?" + "&".join(qs))
     elif any(p.query for p in parsed):
         out.append(r"(\?.*)?")  # the query varies (tracking, options): any is fine
@@ -398,10 +404,11 @@ class Group:
     texts: dict[str, str] = field(default_factory=dict)  # url -> best anchor text
     confirmed: int | None = None  # articles found among the pages fetched to confirm
     checked: int = 0
+    min_id: int = 1  # fewest digits of an ID (see _digits_regex)
 
     @property
     def pattern(self) -> str:
-        return shape_regex(self.urls)
+        return shape_regex(self.urls, self.min_id)
 
     @property
     def headline_share(self) -> float:
@@ -433,7 +440,7 @@ def group_links(links: list[Link], page_url: str) -> list[Group]:
     groups: dict[tuple[Any, ...], Group] = {}
     for link in links:
         host = urlsplit(link.url).hostname or ""
-        if link.url == page or registrable_domain(host) != domain:
+        if link.url == page or registrable_domain(host) != domain or is_pager_text(link.text):
             continue
         shape = url_shape(link.url)
         g = groups.setdefault(shape, Group(shape, shapes=[shape]))
@@ -453,26 +460,39 @@ def candidate_groups(groups: list[Group]) -> list[Group]:
 
 
 # -- pagination ------------------------------------------------------------------------------
-def is_pager_link(link: Link) -> bool:
-    text = link.text.strip()
+def is_pager_text(text: str) -> bool:
+    """Anchor texts of pagination: 下一页, 末页, a page number, 第3页."""
+    text = text.strip()
     return (
         text.lower() in PAGER_WORDS
         or bool(re.fullmatch(r"\[?\d{1,4}\]?", text))
         or bool(re.fullmatch(r"第\d{1,4}页", text))
-        or bool(_PAGER_URL.search(link.url))
     )
+
+
+def is_pager_link(link: Link) -> bool:
+    return is_pager_text(link.text) or bool(_PAGER_URL.search(link.url))
 
 
 def _generalise(text: str) -> str:
     return "".join(r"\d+" if t.isdigit() else escape(t) for t in re.findall(r"\d+|\D", text))
 
 
-def list_pattern(page_url: str, pager_urls: list[str]) -> tuple[str | None, list[str]]:
+def _tail_numbers(url: str) -> list[str]:
+    """The digit runs of a URL's last path segment and query (where page numbers live)."""
+    parts = urlsplit(url)
+    return re.findall(r"\d+", parts.path.rsplit("/", 1)[-1] + "?" + parts.query)
+
+
+def list_pattern(
+    page_url: str, pager_urls: list[str], page_digits: int = 0
+) -> tuple[str | None, list[str]]:
     """A regex for the list page and its pagination, and the pagination URLs it rests on.
 
     Each pagination URL is compared with the list page's: what they share stays
     literal and the rest (page numbers generalised) becomes an optional group, as in
-    ``index(_\\d+)?\\.html$`` or ``list\\.php(\\?page=\\d+)?$``.
+    ``index(_\\d+)?\\.html$`` or ``list\\.php(\\?page=\\d+)?$``. With ``page_digits``
+    (articles share the pages' shape) page numbers are at most that many digits.
     """
     page = canonical_url(page_url)
     parts = urlsplit(page)
@@ -496,7 +516,8 @@ def list_pattern(page_url: str, pager_urls: list[str]) -> tuple[str | None, list
         mid_a, mid_b = a[pre : len(a) - suf], b[pre : len(b) - suf]
         if not re.search(r"\d", mid_b) or len(mid_b) > 40:
             continue  # pagination differs by a page number; anything else is another page
-        if mid_a and _generalise(mid_a) != _generalise(mid_b):
+        index_word = re.fullmatch(r"[A-Za-z]+", mid_a) and re.fullmatch(r"\d+", mid_b)
+        if mid_a and _generalise(mid_a) != _generalise(mid_b) and not index_word:
             continue  # not the same place with another page number: another page
         key = (a[:pre], _generalise(mid_a), _generalise(mid_b), a[len(a) - suf :])
         key3 = (key[0], key[1] + "\0" + key[2], key[3])
@@ -508,8 +529,16 @@ def list_pattern(page_url: str, pager_urls: list[str]) -> tuple[str | None, list
     (prefix, mids, suffix), _ = variants.most_common(1)[0]
     mid_a, mid_b = mids.split("\0")
     host_rx = escape(parts.netloc)
-    # page 1 is either the page without the part (index.html) or has the same shape
-    middle = f"({mid_b})?" if not mid_a else mid_b
+    if page_digits:
+        mid_a, mid_b = (m.replace(r"\d+", rf"\d{{1,{page_digits}}}") for m in (mid_a, mid_b))
+    # page 1 is the page without the part (index.html), has the same shape (list_1.html)
+    # or is a word where the others have the number (index.html, 2.html)
+    if not mid_a:
+        middle = f"({mid_b})?"
+    elif mid_a == mid_b:
+        middle = mid_b
+    else:
+        middle = f"({mid_a}|{mid_b})"
     pattern = f"^https?://{host_rx}{escape(prefix)}{middle}{escape(suffix)}$"
     return pattern, used[(prefix, mids, suffix)]
 
@@ -667,8 +696,19 @@ def infer(
         raise NoArticleGroup(f"{url}: {why}", candidates[:5])
     article_rx = chosen.pattern
     article_re = re.compile(article_rx)
+    # page numbers in the articles' shape (/news/2.html beside /news/10234.html): IDs are
+    # told apart by their length
+    collide = [ln.url for ln in links if is_pager_text(ln.text) and article_re.search(ln.url)]
+    page_digits = 0
+    if collide:
+        page_digits = max(len(d) for u in collide for d in _tail_numbers(u))
+        shortest_id = min((len(d) for u in chosen.urls for d in _tail_numbers(u)[-1:]), default=0)
+        chosen.min_id = max(page_digits + 1, shortest_id - 1)
+        page_digits = chosen.min_id - 1
+        article_rx = chosen.pattern
+        article_re = re.compile(article_rx)
     pagers = [ln.url for ln in links if is_pager_link(ln) and not article_re.search(ln.url)]
-    list_rx, pager_used = list_pattern(page_url, pagers)
+    list_rx, pager_used = list_pattern(page_url, pagers, page_digits)
     notes = []
     if list_rx and any(re.search(list_rx, u) for u in chosen.urls):
         notes.append(

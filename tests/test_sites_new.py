@@ -277,3 +277,20 @@ def test_script_pagination_and_relative_dated_links() -> None:
     assert re.search(inf.list_url, page_url)
     assert re.search(inf.list_url, "http://www.scjg.example.gov.cn/xwzx/tzgg/index_11.html")
     assert not re.search(inf.list_url, "http://www.scjg.example.gov.cn/xwzx/index_2.html")
+
+
+def test_page_numbers_in_the_articles_shape() -> None:
+    """/news/2.html (page 2) beside /news/10234.html (an article): IDs are longer."""
+    page_url = "https://www.example.cn/news/index.html"
+    links = [(f"/news/{10234 + 17 * i}.html", t) for i, t in enumerate(HEADLINES)]
+    pager = [("/news/2.html", "2"), ("/news/3.html", "3"), ("/news/2.html", "下一页"),
+             ("/news/48.html", "末页")]  # fmt: skip
+    inf = sitegen.infer(_list_page(links, pager), page_url)
+    assert all(re.search(inf.article_url, "https://www.example.cn" + u) for u, _ in links)
+    for n in (2, 48, 312):
+        assert not re.search(inf.article_url, f"https://www.example.cn/news/{n}.html")
+        assert re.search(inf.list_url, f"https://www.example.cn/news/{n}.html"), inf.list_url
+    assert re.search(inf.list_url, page_url)
+    assert not re.search(inf.list_url, "https://www.example.cn/news/10234.html")
+    re2.compile(inf.article_url)
+    re2.compile(inf.list_url)
