@@ -587,7 +587,7 @@ class Inference:
             f" (headline score {g.score:.1f}), e.g.",
         ]
         for u in g.urls[:3]:
-            lines.append(f"#   {u}  {g.texts[u][:40]}")
+            lines.append(f"#   {u}  {_printable(g.texts[u][:40])}")
         if self.confirmed:
             lines.append(
                 f"# confirmed: an article was extracted from {g.confirmed} of {g.checked} "
@@ -612,6 +612,11 @@ class Inference:
         for note in self.notes:
             lines.append(f"# note: {note}")
         return "\n".join(lines) + "\n"
+
+
+def _printable(text: str) -> str:
+    """``text`` without control characters, which a TOML comment cannot hold."""
+    return "".join(c for c in text if c.isprintable())
 
 
 def _toml_str(value: str) -> str:
