@@ -1,8 +1,10 @@
 """Infer a site profile from a portal's list page: the library behind ``newsarchive sites new``.
 
 1. The list page's links (same registrable domain) are grouped by URL *shape*: every run
-   of digits becomes ``\\d{n}``/``\\d+``, long hex or mixed IDs and hyphenated slugs become
-   a character class, query values likewise; the rest stays literal.
+   of digits becomes ``\\d{n}`` (date parts) or ``\\d+``, long hex or mixed letter-digit
+   IDs and hyphenated slugs become a character class, query values likewise (a query is
+   ignored when the path itself varies); the rest stays literal. Shapes that differ in
+   one word only (a sibling channel, another host of the domain) are merged.
 2. Each group is scored by how much its anchor texts read like headlines: long enough,
    mostly Chinese (or several words), not a navigation word (首页, 更多, 下一页 ...).
 3. The best groups are confirmed by fetching up to 3 of their pages and checking that
