@@ -61,6 +61,8 @@ _PAGER_URL = re.compile(
 )
 _TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w-]+)[\"']\s*,"
                         r"\s*[\"'](\w+)[\"']")
+#: The start of every generated pattern: the scheme and any host (see allowed_domains).
+HOST_RX = "^https?://[^/]+"
 # Regex metacharacters: escaped by hand so the output stays plain for RE2 and readers.
 _META = set(r".^$*+?()[]{}|\\")
 
@@ -319,13 +321,14 @@ def shape_regex(urls: list[str], min_id: int = 1) -> str:
     """One anchored regex matching every URL of a group (and the like of them).
 
     Parts whose shape is the same in every URL are generalised token by token; a part
-    that is a different plain word in different URLs (a sibling channel, another host
-    of the same domain) becomes an alternation of those words.
+    that is a different plain word in different URLs (a sibling channel) becomes an
+    alternation of those words. The host is left open (``allowed_domains`` holds it).
     """
     parsed = [urlsplit(u) for u in urls]
     shapes = [url_shape(u) for u in urls]
-    netlocs = list(dict.fromkeys(p.netloc for p in parsed))
-    out = ["^https?://" + _alternation(netlocs)]
+    # any host: allowed_domains keeps the crawl on the portal, and the profile keeps
+    # working when the portal moves between www and bare host, http and https, or ports
+    out = [HOST_RX]
     for i, seg in enumerate(shapes[0][2]):
         texts = [p.path.split("/")[1:][i] for p in parsed]
         if all(s[2][i] == seg for s in shapes):
@@ -530,7 +533,7 @@ def list_pattern(
         return None, []
     (prefix, mids, suffix), _ = variants.most_common(1)[0]
     mid_a, mid_b = mids.split("\0")
-    host_rx = escape(parts.netloc)
+    host_rx = HOST_RX
     if page_digits:
         mid_a, mid_b = (m.replace(r"\d+", rf"\d{{1,{page_digits}}}") for m in (mid_a, mid_b))
     # page 1 is the page without the part (index.html), has the same shape (list_1.html)
@@ -541,7 +544,7 @@ def list_pattern(
         middle = mid_b
     else:
         middle = f"({mid_a}|{mid_b})"
-    pattern = f"^https?://{host_rx}{escape(prefix)}{middle}{escape(suffix)}$"
+    pattern = f"{host_rx}{escape(prefix)}{middle}{escape(suffix)}$"
     return pattern, used[(prefix, mids, suffix)]
 
 

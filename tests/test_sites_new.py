@@ -156,6 +156,10 @@ def test_offline_saved_page(tmp_path: Path) -> None:
     assert not p.is_article("https://www.example.cn/xfzx/special/315.html")
     assert not p.is_article("https://www.example.cn/xfzx/news/index_2.html")
     assert p.is_list("https://www.example.cn/xfzx/news/index_7.html") and p.is_list(url)
+    # the host is left to allowed_domains: the profile survives a move (rebased, www, port)
+    moved = p.rebased("https://www.example.cn", "http://127.0.0.1:9")
+    assert moved.is_article("http://127.0.0.1:9/xfzx/content/2025/11-02/20251102999.html")
+    assert moved.allowed_domains == ("127.0.0.1",)
     assert "not confirmed by fetching (offline)" in out.read_text(encoding="utf-8")
 
     r = sites_new(str(page), "-o", str(tmp_path / "y.toml"))
