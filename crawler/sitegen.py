@@ -352,14 +352,13 @@ def _alternation(words: list[str]) -> str:
 
 
 def _siblings(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    """Shapes that differ only in one plain word: a path segment or the host."""
-    if a[0] != b[0] or a[3] != b[3] or len(a[2]) != len(b[2]):
+    """Shapes whose paths differ at most in one plain word (the host may differ too: the
+    patterns leave it open)."""
+    if a[3] != b[3] or len(a[2]) != len(b[2]):
         return False
     diffs = [i for i, (x, y) in enumerate(zip(a[2], b[2], strict=True)) if x != y]
     plain = all(not t.startswith("#") for i in diffs for t in (*a[2][i], *b[2][i]))
-    if a[1] != b[1]:
-        return not diffs
-    return len(diffs) == 1 and plain
+    return len(diffs) <= 1 and plain
 
 
 def merge_siblings(groups: list[Group]) -> list[Group]:
@@ -483,6 +482,13 @@ def _generalise(text: str) -> str:
     return "".join(r"\d+" if t.isdigit() else escape(t) for t in re.findall(r"\d+|\D", text))
 
 
+def _digit_at(a: str, b: str, i: int, from_end: int = 0) -> bool:
+    """Whether ``a[i]`` or the matching character of ``b`` is a digit (counted from the
+    end when ``from_end`` is given: ``b[len(b) - from_end]``)."""
+    j = len(b) - from_end if from_end else i
+    return a[i : i + 1].isdigit() or (0 <= j and b[j : j + 1].isdigit())
+
+
 def _tail_numbers(url: str) -> list[str]:
     """The digit runs of a URL's last path segment and query (where page numbers live)."""
     parts = urlsplit(url)
@@ -511,12 +517,13 @@ def list_pattern(
         pre = 0
         while pre < min(len(a), len(b)) and a[pre] == b[pre]:
             pre += 1
-        while pre and (a[pre - 1 : pre].isdigit() or b[pre - 1 : pre].isdigit()):
-            pre -= 1  # never cut through a number
+        # never cut through a number: node_22|15 vs node_22|3 (a shared 2215 stays whole)
+        while pre and a[pre - 1].isdigit() and _digit_at(a, b, pre):
+            pre -= 1
         suf = 0
         while suf < min(len(a), len(b)) - pre and a[len(a) - 1 - suf] == b[len(b) - 1 - suf]:
             suf += 1
-        while suf and (a[len(a) - suf].isdigit() or b[len(b) - suf].isdigit()):
+        while suf and a[len(a) - suf].isdigit() and _digit_at(a, b, len(a) - suf - 1, suf + 1):
             suf -= 1
         mid_a, mid_b = a[pre : len(a) - suf], b[pre : len(b) - suf]
         if not re.search(r"\d", mid_b) or len(mid_b) > 40:

@@ -298,3 +298,36 @@ def test_page_numbers_in_the_articles_shape() -> None:
     assert not re.search(inf.list_url, "https://www.example.cn/news/10234.html")
     re2.compile(inf.article_url)
     re2.compile(inf.list_url)
+
+
+@pytest.mark.parametrize("site", ["ccn", "cqn", "hangzhou"])
+def test_bundled_portals_url_shapes(site: str) -> None:
+    """List pages shaped like the bundled portals' (their profiles were written by hand
+    from the real URL shapes): the inferred patterns agree with the bundled ones."""
+    bundled = load_profile(site)
+    page_url = bundled.start_urls[0]
+    host = page_url.split("/")[2]
+    arts = {
+        "ccn": [f"https://www.ccn.com.cn/Content/2024/03-{18 - i:02d}/{1011373427 + 91 * i}.html"
+                for i in range(5)],
+        "cqn": [f"https://www.cqn.com.cn/{ch}/content/2024-03/{18 - i:02d}/content_{901234 + i}.htm"
+                for i, ch in enumerate(["ms", "ms", "ms", "zgzlb", "zgzlb"])],
+        "hangzhou": [f"https://{h}.hangzhou.com.cn/{ch}/content/2024-03/{18 - i:02d}/content_{8712345 + i}.htm"  # noqa: E501
+                     for i, (h, ch) in enumerate([("z", "xfzx")] * 2 + [("hznews", "jingji")] * 3)],
+    }[site]  # fmt: skip
+    pages = {
+        "ccn": [f"https://www.ccn.com.cn/news/index.dhtml?page={n}" for n in (2, 3, 2, 20)],
+        "cqn": [f"https://www.cqn.com.cn/ms/node_2215_{n}.htm" for n in (2, 3, 2, 10)],
+        "hangzhou": [f"https://z.hangzhou.com.cn/xfzx/index_{n}.htm" for n in (1, 2, 1, 9)],
+    }[site]
+    pager = list(zip(pages, ["2", "3", "下一页", "尾页"], strict=True))
+    inf = sitegen.infer(_list_page(list(zip(arts, HEADLINES, strict=False)), pager), page_url)
+    probe_articles = [*arts, arts[0].replace("2024", "2023").replace("1", "7", 1)]
+    for u in probe_articles:
+        assert re.search(inf.article_url, u) and bundled.is_article(u), (inf.article_url, u)
+    for u in [page_url, *pages]:
+        assert re.search(inf.list_url, u) and bundled.is_list(u), (inf.list_url, u)
+        assert not re.search(inf.article_url, u)
+    for u in arts:
+        assert not re.search(inf.list_url, u)
+    assert not re.search(inf.article_url, f"https://{host}/about/index.html")
