@@ -370,7 +370,8 @@ def sites_new(source: str, page_url: str | None, name: str | None, output: Path 
         )  # fmt: skip
     except sitegen.NoArticleGroup as exc:
         click.echo(f"Error: {exc}", err=True)
-        click.echo("candidate link groups (pattern, links, examples):", err=True)
+        if exc.candidates:
+            click.echo("candidate link groups (pattern, links, examples):", err=True)
         for group in exc.candidates:
             for line in group.describe():
                 click.echo(f"  {line}", err=True)

@@ -674,6 +674,12 @@ def infer(
     groups = group_links(links, url)
     candidates = candidate_groups(groups)
     shown = candidates or [g for g in groups if len(g.urls) >= 2][:5] or groups[:5]
+    if not groups:
+        raise NoArticleGroup(
+            f"{url}: no links to the same domain on the page (is the list built by "
+            "JavaScript? try the URL the script loads, or a saved page with --url)",
+            [],
+        )
     if not candidates:
         raise NoArticleGroup(
             f"{url}: no group of links reads as article headlines "
