@@ -52,8 +52,7 @@ class CheckReport:
                     f"{page['article_links']} match article_url, {page['list_links']} list_url"
                 )
         out.append(
-            f"article links: {len(self.article_links)}   further list pages: "
-            f"{len(self.list_links)}"
+            f"article links: {len(self.article_links)}   further list pages: {len(self.list_links)}"
         )
         for url in self.list_links[:3]:
             out.append(f"  list page: {url}")

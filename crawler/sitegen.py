@@ -59,8 +59,10 @@ _PAGER_URL = re.compile(
     r"pagenum|pageindex|curpage|start)=\d+",
     re.IGNORECASE,
 )
-_TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w-]+)[\"']\s*,"
-                        r"\s*[\"'](\w+)[\"']")
+_TRS_PAGER = re.compile(
+    r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w-]+)[\"']\s*,"
+    r"\s*[\"'](\w+)[\"']"
+)
 #: The start of every generated pattern: the scheme and any host (see allowed_domains).
 HOST_RX = "^https?://[^/]+"
 # Regex metacharacters: escaped by hand so the output stays plain for RE2 and readers.

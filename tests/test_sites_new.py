@@ -275,7 +275,9 @@ def test_script_pagination_and_relative_dated_links() -> None:
         b"</body>", b'<script>createPageHTML(12, 0, "index", "html");</script></body>'
     )
     inf = sitegen.infer(data, page_url)
-    assert re.search(inf.article_url, "http://www.scjg.example.gov.cn/xwzx/tzgg/202312/t20231201_9.html")
+    assert re.search(
+        inf.article_url, "http://www.scjg.example.gov.cn/xwzx/tzgg/202312/t20231201_9.html"
+    )
     assert not re.search(inf.article_url, "http://www.scjg.example.gov.cn/xwzx/tzgg/index_3.html")
     assert inf.list_url is not None
     assert re.search(inf.list_url, page_url)

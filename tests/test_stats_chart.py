@@ -79,8 +79,9 @@ def test_stats_on_a_terminal_shows_one_sparkline_per_site(archive: Path) -> None
     conn = sqlite3.connect(archive)
     (empty_source,) = conn.execute(
         "select empty_source from crawl_sites where site = 'demo-xfzx'").fetchone()  # fmt: skip
-    assert f"empty in last run: title 0%, body 0%, published_at 0%, source {empty_source:.0%}" in (
-        lines["demo-xfzx"]
+    assert (
+        f"empty in last run: title 0%, body 0%, published_at 0%, source {empty_source:.0%}"
+        in (lines["demo-xfzx"])
     )
 
 
