@@ -153,6 +153,12 @@ def _problem(profile: Profile, report: CheckReport) -> str | None:
             "the portal may have changed its URLs (try `newsarchive sites new` on its list page)"
         )
     good = [s for s in report.samples if not s.get("error") and s.get("title") and s.get("body")]
+    if report.samples and all(s.get("error") for s in report.samples):
+        first = report.samples[0]
+        return (
+            f"none of the {len(report.samples)} sample articles could be fetched "
+            f"({first['url']}: {first['error']})"
+        )
     if not good:
         return (
             f"the {len(report.samples)} sample articles came out empty (no title and body "

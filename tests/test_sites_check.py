@@ -71,3 +71,12 @@ def test_unreachable_start_page_exits_1(tmp_path: Path, portal: PortalServer) ->
                             start_urls=[portal.url + "/xfzx/news/missing.html"])  # fmt: skip
     code, out, err = check(profile, cwd=tmp_path)
     assert code == 1 and "no start page could be fetched" in err and "HTTP 404" in err
+
+
+def test_samples_that_cannot_be_fetched_exit_1(tmp_path: Path, portal: PortalServer) -> None:
+    for path in (portal.root / "xfzx" / "content").rglob("*.html"):
+        path.unlink()
+    profile = write_profile(tmp_path / "p.toml", portal.url)
+    code, out, err = check(profile, cwd=tmp_path)
+    assert code == 1 and "none of the 3 sample articles could be fetched" in err
+    assert "HTTP 404" in err and len(err.strip().splitlines()) == 1
