@@ -7,7 +7,9 @@ from http import HTTPStatus
 from pathlib import Path
 
 from crawler.archive import Archive
+from crawler.dates import parse_date
 from crawler.errors import UsageError
+from crawler.outputs import check_output
 
 #: Headers that describe the transfer, not the stored body (Scrapy already decoded it).
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -24,17 +26,18 @@ def export_warc(
     """Write the latest stored response of every URL to ``out_path``; return how many.
 
     ``out_path`` ending in ``.gz`` is written gzip-compressed per record, as usual for
-    ``.warc.gz``. Damaged stored pages are skipped into ``unreadable`` when it is given
+    ``.warc.gz``. It is never the archive nor any other SQLite file
+    (:func:`crawler.outputs.check_output`: UsageError). Damaged stored pages are skipped into ``unreadable`` when it is given
     (see :meth:`Archive.iter_pages`).
     """
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
-    out = Path(out_path)
-    if out.is_dir():
-        raise UsageError(f"{out}: is a directory; give a file name such as archive.warc.gz")
+    out = check_output(out_path, what="WARC file", archives=(db_path,))
+    if since is not None:
+        since = parse_date(since, "--since")
     count = 0
-    with Archive(db_path, readonly=True) as archive, open(out, "wb") as fh:
+    with Archive(db_path, readonly=True) as archive, _open_output(out) as fh:
         writer = WARCWriter(fh, gzip=out.name.endswith(".gz"))
         info = writer.create_warcinfo_record(
             out.name, {"software": "newsarchive", "format": "WARC File Format 1.1"}
@@ -61,3 +64,11 @@ def export_warc(
             writer.write_record(record)
             count += 1
     return count
+
+
+def _open_output(out: Path) -> io.BufferedWriter:
+    """``out`` opened for writing; an OSError (no permission, read-only disk) is bad input."""
+    try:
+        return open(out, "wb")
+    except OSError as exc:
+        raise UsageError(f"WARC file {out}: cannot write it ({exc.strerror})") from exc
