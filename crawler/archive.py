@@ -117,6 +117,12 @@ class Archive:
             conn.execute("select count(*) from sqlite_master").fetchone()
             if not readonly:
                 self.ensure_schema()
+            elif not self.db["articles"].exists():
+                conn.close()
+                raise ArchiveError(
+                    f"{self.path}: not a newsarchive archive (an SQLite file without an "
+                    "articles table)"
+                )
         except sqlite3.Error as exc:
             raise ArchiveError(_explain(self.path, exc)) from exc
 

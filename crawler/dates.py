@@ -25,10 +25,10 @@ def parse_date(value: str, option: str = "--since") -> str:
 
     >>> parse_date(" 2024-05-01 ")
     '2024-05-01'
-    >>> parse_date("yesterday")
+    >>> parse_date("2024-99-01", "--until")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    crawler.errors.UsageError: --since: 'yesterday' is not a date (YYYY-MM-DD, or an ISO date-time such as 2024-05-01T08:00:00+08:00)
+    crawler.errors.UsageError: --until: '2024-99-01' is not a date (YYYY-MM-DD, or an ...)
     """
     v = str(value).strip()
     ok = _FORM.fullmatch(v) is not None

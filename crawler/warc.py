@@ -27,8 +27,8 @@ def export_warc(
 
     ``out_path`` ending in ``.gz`` is written gzip-compressed per record, as usual for
     ``.warc.gz``. It is never the archive nor any other SQLite file
-    (:func:`crawler.outputs.check_output`: UsageError). Damaged stored pages are skipped into ``unreadable`` when it is given
-    (see :meth:`Archive.iter_pages`).
+    (:func:`crawler.outputs.check_output`: UsageError). Damaged stored pages are skipped
+    into ``unreadable`` when it is given (see :meth:`Archive.iter_pages`).
     """
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter

@@ -11,9 +11,9 @@ from crawler.archive import Archive
 from crawler.crawl import CrawlReport, progress_stream, run_crawl
 from crawler.demo import (
     DEFAULT_BASE,
-    PortalHandler,
     DEFAULT_PORT,
     DEMO_SITES,
+    PortalHandler,
     base_url,
     make_server,
     serve_in_thread,
@@ -56,7 +56,7 @@ def _server(port: int | None, *, reuse: bool) -> Any:
                 raise NewsarchiveError(
                     f"port {port} is taken: a demo portal already serves "
                     f"http://127.0.0.1:{port}/ (another `newsarchive demo --serve`?)"
-                )
+                ) from None
             hint = "" if port != DEFAULT_PORT else (
                 " (the demo-* profiles point at 8765: stop the program that holds it,"
                 " or pass --port N to crawl a copy on port N)"
