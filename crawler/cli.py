@@ -74,7 +74,7 @@ def complete_sites(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
     from crawler.profiles import bundled_profiles
 
-    names = [str(n) for n in bundled_profiles() if str(n).startswith(incomplete)]
+    names = [p.stem for p in bundled_profiles() if p.stem.startswith(incomplete)]
     return [CompletionItem(n) for n in names] + [CompletionItem(incomplete, type="file")]
 
 
