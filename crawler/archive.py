@@ -115,14 +115,14 @@ class Archive:
             _prepare_connection(conn, timeout)
             self.db = sqlite_utils.Database(conn)
             conn.execute("select count(*) from sqlite_master").fetchone()
-            if not readonly:
-                self.ensure_schema()
-            elif not self.db["articles"].exists():
+            if (readonly or not create) and not self.db["articles"].exists():
                 conn.close()
                 raise ArchiveError(
                     f"{self.path}: not a newsarchive archive (an SQLite file without an "
                     "articles table)"
                 )
+            if not readonly:
+                self.ensure_schema()
         except sqlite3.Error as exc:
             raise ArchiveError(_explain(self.path, exc)) from exc
 

@@ -294,7 +294,7 @@ def seed(sites: tuple[str, ...], db_path: Path, redis_url: str | None,
 @db_option
 @redis_options
 @click.option(
-    "--batch", type=click.IntRange(min=1), default=200, show_default=True,
+    "--batch", type=click.IntRange(1, 100_000), default=200, show_default=True,
     help="Records written per archive transaction.",
 )  # fmt: skip
 @click.option("--no-wait", is_flag=True, help="Write what is queued now, then exit.")
@@ -444,8 +444,8 @@ def stats(db_path: Path, as_json: bool) -> None:
     "--since", type=DATE, metavar="DATE", help="Only pages fetched on or after DATE (YYYY-MM-DD)."
 )
 @click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), default=None,
-    help="Worker processes (default: every CPU core).",
+    "-j", "--jobs", type=click.IntRange(1, 256), default=None,
+    help="Worker processes (default: every CPU core; at most 256).",
 )  # fmt: skip
 @library_errors
 def reextract(db_path: Path, site: str | None, since: str | None, jobs: int | None) -> None:
@@ -716,7 +716,10 @@ def reindex(db_path: Path) -> None:
         raise ArchiveError(f"{db_path}: no archive here")
     try:
         db = sqlite_utils.Database(sqlite3.connect(db_path, timeout=busy_timeout()))
-        problems = fts.index_problems(db) if db["articles"].exists() else []
+        if not db["articles"].exists():
+            db.conn.close()
+            raise ArchiveError(f"{db_path}: not a newsarchive archive (no articles table)")
+        problems = fts.index_problems(db)
         count = fts.reindex(db)
         db.conn.close()
     except (sqlite3.Error, fts.SearchIndexError, fts.TokenizerError) as exc:
