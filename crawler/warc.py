@@ -8,7 +8,7 @@ from pathlib import Path
 
 from crawler.archive import Archive
 from crawler.dates import parse_date
-from crawler.errors import UsageError
+from crawler.errors import NewsarchiveError, UsageError
 from crawler.outputs import check_output
 
 #: Headers that describe the transfer, not the stored body (Scrapy already decoded it).
@@ -37,32 +37,39 @@ def export_warc(
     if since is not None:
         since = parse_date(since, "--since")
     count = 0
-    with Archive(db_path, readonly=True) as archive, _open_output(out) as fh:
-        writer = WARCWriter(fh, gzip=out.name.endswith(".gz"))
-        info = writer.create_warcinfo_record(
-            out.name, {"software": "newsarchive", "format": "WARC File Format 1.1"}
-        )
-        writer.write_record(info)
-        for page in archive.iter_pages(site=site, since=since, unreadable=unreadable):
-            try:
-                reason = HTTPStatus(page.status).phrase
-            except ValueError:
-                reason = "Unknown"
-            headers = [(k, v) for k, v in page.headers.items()
-                       if k.lower() not in _TRANSFER_HEADERS]  # fmt: skip
-            headers.append(("Content-Length", str(len(page.body))))
-            http_headers = StatusAndHeaders(
-                f"{page.status} {reason}", headers, protocol="HTTP/1.1"
+    try:
+        with Archive(db_path, readonly=True) as archive, _open_output(out) as fh:
+            writer = WARCWriter(fh, gzip=out.name.endswith(".gz"))
+            info = writer.create_warcinfo_record(
+                out.name, {"software": "newsarchive", "format": "WARC File Format 1.1"}
             )
-            record = writer.create_warc_record(
-                page.final_url,
-                "response",
-                payload=io.BytesIO(page.body),
-                http_headers=http_headers,
-                warc_headers_dict={"WARC-Date": page.fetched_at},
-            )
-            writer.write_record(record)
-            count += 1
+            writer.write_record(info)
+            for page in archive.iter_pages(site=site, since=since, unreadable=unreadable):
+                try:
+                    reason = HTTPStatus(page.status).phrase
+                except ValueError:
+                    reason = "Unknown"
+                headers = [(k, v) for k, v in page.headers.items()
+                           if k.lower() not in _TRANSFER_HEADERS]  # fmt: skip
+                headers.append(("Content-Length", str(len(page.body))))
+                http_headers = StatusAndHeaders(
+                    f"{page.status} {reason}", headers, protocol="HTTP/1.1"
+                )
+                record = writer.create_warc_record(
+                    page.final_url,
+                    "response",
+                    payload=io.BytesIO(page.body),
+                    http_headers=http_headers,
+                    warc_headers_dict={"WARC-Date": page.fetched_at},
+                )
+                writer.write_record(record)
+                count += 1
+    except OSError as exc:  # the disk filled up, the share went away: no half WARC
+        out.unlink(missing_ok=True)
+        raise NewsarchiveError(
+            f"WARC file {out}: writing failed after {count} responses ({exc.strerror or exc});"
+            " removed the incomplete file"
+        ) from exc
     return count
 
 

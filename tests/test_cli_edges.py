@@ -433,3 +433,16 @@ def test_a_read_command_leaves_the_archive_as_it_was(archive: Path, tmp_path: Pa
         result = run_cli(*args, "--db", str(archive))
         assert result.returncode == 0, result.stderr
     assert (digest(archive), state(archive)) == before
+
+
+def test_export_warc_onto_a_full_disk_leaves_no_half_file(archive: Path, tmp_path: Path) -> None:
+    small = tmp_path / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(small)], check=True)
+    try:
+        result = run_cli("export-warc", str(small / "x.warc"), "--db", str(archive))
+        one_error(result, 3, "writing failed", "removed the incomplete file")
+        assert list(small.iterdir()) == []
+    finally:
+        unmount(small)
+    assert state(archive) == ("ok", 12, 1)
