@@ -517,7 +517,10 @@ def demo(db_path: Path, port: int | None, serve: bool) -> None:
     """Serve the bundled demo portal on 127.0.0.1, crawl it, and show the archive.
 
     Runs offline: both demo portals (one UTF-8, one GBK) are served from the
-    package by a local server for the length of the crawl.
+    package by a local server for the length of the crawl. When `demo --serve`
+    already serves the port, that server is crawled; a port held by another
+    program is an error (exit 3): the port never changes by itself, so a rerun
+    archives nothing twice.
 
     \b
     Example:
