@@ -3,9 +3,12 @@
  * except that each phrase's IDF is an argument instead of a scan of the phrase's doclist.
  *
  *     newsarchive_bm25(articles_fts, w_title, w_body, idf_0, idf_1, ...)
+ *     newsarchive_bm25(articles_fts, w_title, w_body, idfs_blob)
  *
  * One IDF per phrase of the MATCH expression, in the order the phrases appear in it
- * (negated phrases too). With the IDFs FTS5 would compute, the result is bm25()'s to the
+ * (negated phrases too): one argument each, or all of them packed in one blob of
+ * native-endian doubles (Python: struct.pack("=%dd" % n, *idfs)). SQLite caps a function
+ * at 127 arguments, so crawler/fts.py always passes the blob: a query of any length. With the IDFs FTS5 would compute, the result is bm25()'s to the
  * last bit: the same formula (k1 = 1.2, b = 0.75), the same sums in the same order.
  * crawler/fts.py computes the IDFs (exact counts, or estimates for frequent phrases) and
  * registers the function on each connection through the fts5_api, with ctypes.
@@ -66,11 +69,15 @@ struct Fts5ExtensionApi {
 };
 
 #define SQLITE_OK 0
+#define SQLITE_BLOB 4
 
 /* The SQLite functions used, from Python's own libsqlite3 (set by init()). */
 static void (*result_double)(sqlite3_context *, double);
 static void (*result_error)(sqlite3_context *, const char *, int);
 static double (*value_double)(sqlite3_value *);
+static int (*value_type)(sqlite3_value *);
+static const void *(*value_blob)(sqlite3_value *);
+static int (*value_bytes)(sqlite3_value *);
 
 /* ---------------------------------------------------------------------------------------
  * newsarchive_bm25()
@@ -102,6 +109,7 @@ newsarchive_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context 
     double D;
     int n_tok = 0;
     int i;
+    const unsigned char *packed = NULL; /* the IDFs as one blob, or NULL: one argument each */
 
     if (data == NULL) {
         sqlite3_int64 n_row = 0, n_token = 0;
@@ -123,9 +131,17 @@ newsarchive_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context 
             return;
         }
     }
-    if (n_val != N_WEIGHTS + data->n_phrase) {
+    if (n_val == N_WEIGHTS + 1 && value_type(ap_val[N_WEIGHTS]) == SQLITE_BLOB) {
+        packed = (const unsigned char *)value_blob(ap_val[N_WEIGHTS]);
+        if (value_bytes(ap_val[N_WEIGHTS]) != (int)sizeof(double) * data->n_phrase ||
+            (packed == NULL && data->n_phrase > 0)) {
+            bm25_error(ctx, "newsarchive_bm25: the IDF blob must hold one 8-byte double per "
+                            "phrase of the MATCH expression");
+            return;
+        }
+    } else if (n_val != N_WEIGHTS + data->n_phrase) {
         bm25_error(ctx, "newsarchive_bm25: expects the title and body weights and one IDF "
-                        "per phrase of the MATCH expression");
+                        "per phrase of the MATCH expression (or all of them in one blob)");
         return;
     }
     for (i = 0; i < N_WEIGHTS; i++) {
@@ -149,8 +165,13 @@ newsarchive_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context 
         for (; col >= 0; api->xPhraseNext(fts, &iter, &col, &off)) {
             f += (col < N_WEIGHTS) ? w[col] : 1.0;
         }
-        score += value_double(ap_val[N_WEIGHTS + i]) *
-                 ((f * (k1 + 1.0)) / (f + k1 * (1 - b + b * D / data->avgdl)));
+        double idf;
+        if (packed != NULL) {
+            memcpy(&idf, packed + (size_t)i * sizeof(double), sizeof(double));
+        } else {
+            idf = value_double(ap_val[N_WEIGHTS + i]);
+        }
+        score += idf * ((f * (k1 + 1.0)) / (f + k1 * (1 - b + b * D / data->avgdl)));
     }
     result_double(ctx, -1.0 * score);
 }
@@ -244,17 +265,20 @@ colocate(XTokenize ascii, void *tokenizer, void *ctx, int flags, const char *tex
 static PyObject *
 py_init(PyObject *self, PyObject *args)
 {
-    unsigned long long rd, re, vd;
-    if (!PyArg_ParseTuple(args, "KKK:init", &rd, &re, &vd)) {
+    unsigned long long rd, re, vd, vt, vb, vn;
+    if (!PyArg_ParseTuple(args, "KKKKKK:init", &rd, &re, &vd, &vt, &vb, &vn)) {
         return NULL;
     }
-    if (!rd || !re || !vd) {
+    if (!rd || !re || !vd || !vt || !vb || !vn) {
         PyErr_SetString(PyExc_ValueError, "init: null function address");
         return NULL;
     }
     result_double = (void (*)(sqlite3_context *, double))(uintptr_t)rd;
     result_error = (void (*)(sqlite3_context *, const char *, int))(uintptr_t)re;
     value_double = (double (*)(sqlite3_value *))(uintptr_t)vd;
+    value_type = (int (*)(sqlite3_value *))(uintptr_t)vt;
+    value_blob = (const void *(*)(sqlite3_value *))(uintptr_t)vb;
+    value_bytes = (int (*)(sqlite3_value *))(uintptr_t)vn;
     Py_RETURN_NONE;
 }
 
@@ -318,8 +342,10 @@ py_add(PyObject *self, PyObject *arg)
 
 static PyMethodDef methods[] = {
     {"init", py_init, METH_VARARGS,
-     "init(result_double, result_error, value_double): addresses of sqlite3_result_double,\n"
-     "sqlite3_result_error and sqlite3_value_double in Python's own libsqlite3."},
+     "init(result_double, result_error, value_double, value_type, value_blob, value_bytes):\n"
+     "addresses of sqlite3_result_double, sqlite3_result_error, sqlite3_value_double,\n"
+     "sqlite3_value_type, sqlite3_value_blob and sqlite3_value_bytes in Python's own\n"
+     "libsqlite3."},
     {"function", py_function, METH_NOARGS,
      "Address of newsarchive_bm25, an fts5_extension_function (for fts5_api.xCreateFunction)."},
     {"colocate", py_colocate, METH_NOARGS,

@@ -84,8 +84,17 @@ class Archive:
     """
 
     def __init__(
-        self, path: str | Path, *, readonly: bool = False, timeout: float | None = None
+        self,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        timeout: float | None = None,
+        create: bool = True,
     ) -> None:
+        """Open the archive at ``path``; ``readonly`` opens it read-only (SQLite
+        ``mode=ro``, or ``immutable=1`` on a read-only location: :func:`connect_readonly`),
+        and ``create=False`` (commands that update an existing archive) refuses to make
+        one where there is none. Raises :class:`ArchiveError` (exit 3)."""
         self.path = Path(path)
         self.readonly = readonly
         self._batch: list[tuple[Article, int | None]] = []
@@ -96,17 +105,22 @@ class Archive:
         parent = self.path.parent
         if not readonly and not parent.is_dir():
             raise ArchiveError(f"{self.path}: folder {parent} does not exist")
-        if readonly and not self.path.exists():
+        if (readonly or not create) and not self.path.exists():
             raise ArchiveError(f"{self.path}: no archive here (nothing has been crawled yet?)")
         try:
             if readonly:
-                uri = self.path.resolve().as_uri() + "?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+                conn = connect_readonly(self.path, timeout)
             else:
                 conn = sqlite3.connect(str(self.path), timeout=timeout)
             _prepare_connection(conn, timeout)
             self.db = sqlite_utils.Database(conn)
             conn.execute("select count(*) from sqlite_master").fetchone()
+            if (readonly or not create) and not self.db["articles"].exists():
+                conn.close()
+                raise ArchiveError(
+                    f"{self.path}: not a newsarchive archive (an SQLite file without an "
+                    "articles table)"
+                )
             if not readonly:
                 self.ensure_schema()
         except sqlite3.Error as exc:
@@ -637,6 +651,34 @@ def page_from_row(row: dict[str, Any]) -> RawPage:
         url=row["url"], site=row.get("site"), final_url=row["final_url"], status=row["status"],
         headers=json.loads(row["headers"] or "{}"), body=body, fetched_at=row["fetched_at"],
     )  # fmt: skip
+
+
+def connect_readonly(path: Path, timeout: float) -> sqlite3.Connection:
+    """A read-only connection to the archive at ``path`` that never writes a byte.
+
+    SQLite's ``mode=ro`` first. In WAL mode that still needs the ``-shm`` file; where it
+    cannot be created (a read-only share, mount or folder) and no ``-wal`` file holds
+    changes, the file is opened ``immutable=1`` (nothing can be writing it there). With
+    a ``-wal`` it cannot read, the error says so and what to do.
+    """
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=timeout)
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        if os.access(path.parent, os.W_OK):
+            raise
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise ArchiveError(
+            f"{path}: the archive is in a read-only place and {wal.name} holds changes "
+            f"that SQLite cannot read without creating {path.name}-shm there; copy the "
+            "archive with its -wal file somewhere writable, or checkpoint it where it is "
+            f"written (sqlite3 {path.name} 'pragma wal_checkpoint(truncate)')"
+        )
+    return sqlite3.connect(uri + "?immutable=1", uri=True, timeout=timeout)
 
 
 def busy_timeout() -> float:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from crawler.errors import ExitCode, NewsarchiveError
+from crawler.errors import ArchiveError, ExitCode, NewsarchiveError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,8 +41,47 @@ def library_errors(func: F) -> F:
             return func(*args, **kwargs)
         except NewsarchiveError as exc:
             raise CommandError(str(exc), int(exc.exit_code)) from exc
+        except sqlite3.Error as exc:  # the library explains the usual ones; never a traceback
+            raise CommandError(f"archive error: {exc}", int(ExitCode.CANNOT_RUN)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+#: The largest count an option takes (--limit, --window): SQLite's integers are 64-bit.
+MAX_COUNT = 1_000_000_000
+
+
+class DateParam(click.ParamType):
+    """``--since``/``--until``: ``YYYY-MM-DD`` or an ISO date-time (:mod:`crawler.dates`)."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from crawler.dates import parse_date
+
+        try:
+            return parse_date(value, param.opts[-1] if param else "DATE")
+        except UsageError as exc:
+            self.fail(str(exc).split(": ", 1)[-1], param, ctx)
+
+
+DATE = DateParam()
+
+
+def complete_sites(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of SITE_OR_PROFILE: the bundled profile names, then files."""
+    from click.shell_completion import CompletionItem
+
+    from crawler.profiles import bundled_profiles
+
+    names = [p.stem for p in bundled_profiles() if p.stem.startswith(incomplete)]
+    return [CompletionItem(n) for n in names] + [CompletionItem(incomplete, type="file")]
+
+
+def require_archive(db_path: Path) -> None:
+    """Commands that read or update an archive never create one: exit 3 when it is missing."""
+    if not db_path.exists():
+        raise ArchiveError(f"{db_path}: no archive here (nothing has been crawled yet?)")
 
 
 def db_option(func: F) -> F:
@@ -68,9 +109,28 @@ def redis_options(func: F) -> F:
     )(func)  # fmt: skip
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class NewsarchiveGroup(click.Group):
+    """The command group: a reader that closes the pipe early (``| head``) is no error."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # Nothing more can be shown; point stdout at /dev/null so that Python's own
+            # flush at exit does not complain, and exit 0 as `yes | head` readers expect.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(0) from None
+
+
+@click.group(
+    cls=NewsarchiveGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="newsarchive")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Crawl Chinese consumer-news portals into a searchable SQLite archive.
 
     \b
@@ -82,15 +142,22 @@ def cli() -> None:
     Exit codes: 0 ok, 1 partial (some pages failed), 2 bad input,
     3 could not run (archive unusable), 4 locked (another crawl is running).
     """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 # -- crawl ---------------------------------------------------------------------------------
 @cli.command()
-@click.argument("sites", nargs=-1, required=True, metavar="SITE_OR_PROFILE...")
+@click.argument(
+    "sites", nargs=-1, required=True, metavar="SITE_OR_PROFILE...", shell_complete=complete_sites
+)
 @db_option
 @click.option("--full", is_flag=True, help="Follow every list page, even if nothing is new.")
 @click.option("--refresh", is_flag=True, help="Re-fetch archived articles; keep changed versions.")
-@click.option("--since", metavar="DATE", help="With --refresh: only articles published since DATE.")
+@click.option(
+    "--since", type=DATE, metavar="DATE",
+    help="With --refresh: only articles published since DATE (YYYY-MM-DD).",
+)  # fmt: skip
 @click.option(
     "-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
     help="Override a Scrapy setting for this run, like `scrapy crawl -s` (repeatable).",
@@ -136,6 +203,10 @@ def crawl(
     from crawler.crawl import parse_setting_overrides, progress_stream, run_crawl
     from crawler.profiles import load_profile
 
+    if since and not refresh:
+        raise click.UsageError("--since goes with --refresh (re-fetch what was published since)")
+    if log_file:
+        _check_log_file(log_file, db_path)
     profiles = [load_profile(s) for s in sites]
     if redis_url:
         if refresh or since:
@@ -163,6 +234,19 @@ def crawl(
     sys.exit(int(report.exit_code))
 
 
+def _check_log_file(log_file: str, db_path: Path) -> None:
+    """--log-file must be writable and never the archive or another SQLite file (exit 2),
+    checked before the crawl opens the archive or records a run."""
+    from crawler.outputs import check_output
+
+    path = check_output(log_file, what="--log-file", archives=(db_path,))
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"--log-file {path}: cannot write it ({exc.strerror})") from exc
+
+
 def _distributed() -> Any:
     """``crawler.distributed``, or exit 3 when the redis extra is not installed."""
     try:
@@ -177,7 +261,9 @@ def _distributed() -> Any:
 
 # -- seed / ingest (distributed runs) -------------------------------------------------------
 @cli.command()
-@click.argument("sites", nargs=-1, required=True, metavar="SITE_OR_PROFILE...")
+@click.argument(
+    "sites", nargs=-1, required=True, metavar="SITE_OR_PROFILE...", shell_complete=complete_sites
+)
 @db_option
 @redis_options
 @library_errors
@@ -208,7 +294,7 @@ def seed(sites: tuple[str, ...], db_path: Path, redis_url: str | None,
 @db_option
 @redis_options
 @click.option(
-    "--batch", type=click.IntRange(min=1), default=200, show_default=True,
+    "--batch", type=click.IntRange(1, 100_000), default=200, show_default=True,
     help="Records written per archive transaction.",
 )  # fmt: skip
 @click.option("--no-wait", is_flag=True, help="Write what is queued now, then exit.")
@@ -231,6 +317,7 @@ def ingest(db_path: Path, redis_url: str | None, frontier: str | None, batch: in
     """
     if not redis_url:
         raise click.UsageError("--redis URL is required")
+    require_archive(db_path)  # `newsarchive seed` creates it
     report = _distributed().run_ingest(
         redis_url, db_path, frontier=frontier, batch=batch, wait=not no_wait, log=sys.stderr
     )
@@ -463,10 +550,12 @@ def stats(db_path: Path, as_json: bool) -> None:
 @cli.command()
 @db_option
 @click.option("--site", help="Only pages of this site.")
-@click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
 @click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), default=None,
-    help="Worker processes (default: every CPU core).",
+    "--since", type=DATE, metavar="DATE", help="Only pages fetched on or after DATE (YYYY-MM-DD)."
+)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(1, 256), default=None,
+    help="Worker processes (default: every CPU core; at most 256).",
 )  # fmt: skip
 @library_errors
 def reextract(db_path: Path, site: str | None, since: str | None, jobs: int | None) -> None:
@@ -492,7 +581,9 @@ def reextract(db_path: Path, site: str | None, since: str | None, jobs: int | No
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @db_option
 @click.option("--site", help="Only pages of this site.")
-@click.option("--since", metavar="DATE", help="Only pages fetched on or after DATE.")
+@click.option(
+    "--since", type=DATE, metavar="DATE", help="Only pages fetched on or after DATE (YYYY-MM-DD)."
+)
 @library_errors
 def export_warc(path: str, db_path: Path, site: str | None, since: str | None) -> None:
     """Write the stored responses to PATH as a standard WARC file.
@@ -525,14 +616,21 @@ def _warn_unreadable(pages: list[tuple[str, str]]) -> None:
 # -- demo ----------------------------------------------------------------------------------
 @cli.command()
 @db_option
-@click.option("--port", type=int, default=None, help="Port for the demo server (default 8765).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=None,
+    help="Port for the demo server (default 8765, where the demo-* profiles point; "
+    "0: any free port).",
+)  # fmt: skip
 @click.option("--serve", is_flag=True, help="Only serve the demo portal until Ctrl-C.")
 @library_errors
 def demo(db_path: Path, port: int | None, serve: bool) -> None:
     """Serve the bundled demo portal on 127.0.0.1, crawl it, and show the archive.
 
     Runs offline: both demo portals (one UTF-8, one GBK) are served from the
-    package by a local server for the length of the crawl.
+    package by a local server for the length of the crawl. When `demo --serve`
+    already serves the port, that server is crawled; a port held by another
+    program is an error (exit 3): the port never changes by itself, so a rerun
+    archives nothing twice.
 
     \b
     Example:
@@ -545,7 +643,7 @@ def demo(db_path: Path, port: int | None, serve: bool) -> None:
     if serve:
         serve_demo(port)
         return
-    report, rows = run_demo(db_path, port)
+    report, rows = run_demo(db_path, port, notice=lambda line: click.echo(line, err=True))
     click.echo(report.summary())
     click.echo(f"\n{len(rows)} articles in {db_path}:")
     for row in rows:
@@ -563,14 +661,51 @@ def demo(db_path: Path, port: int | None, serve: bool) -> None:
 SEARCH_WINDOW = 2000
 
 
-@cli.command(context_settings={"ignore_unknown_options": True})
+class SearchCommand(click.Command):
+    """``search``'s parsing: after the first query word, a ``-word`` that is not one of
+    the command's options written out (``-n 5``, ``--limit 5``, ``--limit=5``) is a query
+    word, so ``search 专利 -nba`` excludes "nba" instead of reading ``-n ba``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not param.is_flag and not param.count
+        options: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if arg == "--":
+                words += args[i + 1 :]
+                break
+            if name in takes_value:
+                options.append(arg)
+                if takes_value[name] and "=" not in arg and i + 1 < len(args):
+                    options.append(args[i + 1])
+                    i += 1
+            elif arg.startswith("-") and len(arg) > 1 and not words:
+                options.append(arg)  # before the first word: click's own parsing (-n5)
+            else:
+                words.append(arg)
+            i += 1
+        return super().parse_args(ctx, [*options, "--", *words] if words else options)
+
+
+@cli.command(cls=SearchCommand, context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, required=True, type=click.UNPROCESSED)
 @db_option
 @click.option("--site", help="Only articles of this site.")
-@click.option("--since", metavar="DATE", help="Only articles published on or after DATE.")
-@click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
 @click.option(
-    "-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True,
+    "--since", type=DATE, metavar="DATE", help="Only articles published on or after DATE."
+)
+@click.option(
+    "--until", type=DATE, metavar="DATE", help="Only articles published on or before DATE."
+)
+@click.option(
+    "-n", "--limit", type=click.IntRange(1, MAX_COUNT), default=20, show_default=True,
     help="Show at most this many articles.",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of text.")
@@ -579,7 +714,7 @@ SEARCH_WINDOW = 2000
     help="One result per story: syndicated copies collapse, listing their sites.",
 )  # fmt: skip
 @click.option(
-    "--window", type=click.IntRange(min=0), default=SEARCH_WINDOW, show_default=True,
+    "--window", type=click.IntRange(0, MAX_COUNT), default=SEARCH_WINDOW, show_default=True,
     metavar="N",
     help="When more than N articles match, rank only the N most recently archived of "
     "them (at least --limit): the same articles match, but only those compete for the "
@@ -606,13 +741,16 @@ def search(
       "市场监管总局"      a phrase, exactly as written
       召回 OR 退货        either word; OR binds tighter than AND
       专利 -诈骗          with 专利 but without 诈骗
+      召回 AND 汽车       AND and NOT are operators too, as in sqlite-utils and
+      召回 NOT 汽车       Datasette: the same as 召回 汽车 and 召回 -汽车
     A word matches anywhere inside the text: 专利 finds 专利权. Case, full-width
     forms and traditional characters are folded: 消費 finds 消费, ＩＰＨＯＮＥ finds iPhone.
-    A one-character word finds every article containing that character. To exclude
-    a Latin word, put the query after -- (newsarchive search -- 专利 -nba).
+    A one-character word finds every article containing that character. After the
+    first word, -word is a query word unless it is an option written out (-n 5,
+    --limit 5): 专利 -nba excludes nba. A query that starts with -word goes after --.
 
     Prints title, site, date, URL and a snippet with the matches in [brackets]
-    (in colour on a terminal). A query it cannot parse exits with code 2.
+    (in colour on a terminal, unless NO_COLOR is set). A query it cannot parse exits with code 2.
 
     Ranking is bm25 (a title hit counts three times a body hit). When a word is so
     frequent that more than --window articles match, only the newest of them are
@@ -632,7 +770,7 @@ def search(
     unknown = [w for w in query if w.startswith("--")]
     if unknown:
         raise click.UsageError(f"no such option: {unknown[0]}")
-    tty = sys.stdout.isatty() and not as_json
+    tty = sys.stdout.isatty() and not as_json and not os.environ.get("NO_COLOR")
     marks = ("\x1b[1;31m", "\x1b[0m") if tty else ("[", "]")
     with Archive(db_path, readonly=True) as archive:
         try:
@@ -691,7 +829,10 @@ def reindex(db_path: Path) -> None:
         raise ArchiveError(f"{db_path}: no archive here")
     try:
         db = sqlite_utils.Database(sqlite3.connect(db_path, timeout=busy_timeout()))
-        problems = fts.index_problems(db) if db["articles"].exists() else []
+        if not db["articles"].exists():
+            db.conn.close()
+            raise ArchiveError(f"{db_path}: not a newsarchive archive (no articles table)")
+        problems = fts.index_problems(db)
         count = fts.reindex(db)
         db.conn.close()
     except (sqlite3.Error, fts.SearchIndexError, fts.TokenizerError) as exc:

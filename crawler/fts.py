@@ -50,6 +50,7 @@ import logging
 import math
 import re
 import sqlite3
+import struct
 import sys
 import threading
 import unicodedata
@@ -593,6 +594,9 @@ def _register_rank_function(api: _Fts5Api, api_ptr: int) -> None:
                 lib.address("sqlite3_result_double"),
                 lib.address("sqlite3_result_error"),
                 lib.address("sqlite3_value_double"),
+                lib.address("sqlite3_value_type"),
+                lib.address("sqlite3_value_blob"),
+                lib.address("sqlite3_value_bytes"),
             )
             _rank_ready = True
         rc = _CREATE_FUNCTION(api.xCreateFunction)(
@@ -789,7 +793,8 @@ def reindex(db: sqlite_utils.Database | sqlite3.Connection) -> int:
 
 
 def _lex(query: str) -> list[tuple[str, str, bool]]:
-    """``(kind, text, negated)`` items: kind is ``"term"``, ``"phrase"`` or ``"OR"``."""
+    """``(kind, text, negated)`` items: kind is ``"term"``, ``"phrase"``, ``"OR"``,
+    ``"AND"`` or ``"NOT"``."""
     items: list[tuple[str, str, bool]] = []
     i, n = 0, len(query)
     while i < n:
@@ -816,8 +821,8 @@ def _lex(query: str) -> list[tuple[str, str, bool]]:
             j += 1
         word = query[i:j]
         i = j
-        if word == "OR" and not neg:
-            items.append(("OR", word, False))
+        if word in ("OR", "AND", "NOT") and not neg:
+            items.append((word, word, False))
         else:
             items.append(("term", word, neg))
     return items
@@ -848,8 +853,19 @@ def parse_query(query: str) -> tuple[list[list[str]], list[str]]:
         raise QueryError("empty query: give at least one word to search for")
     groups: list[list[str]] = []
     negatives: list[str] = []
-    prev = None  # kind of the previous item: "pos", "neg", "OR"
+    prev = None  # kind of the previous item: "pos", "neg", "OR", "AND", "NOT"
     for kind, text, neg in _lex(query):
+        if kind in ("AND", "NOT"):  # FTS5's operators, as sqlite-utils and Datasette take
+            if prev not in ("pos", "neg"):
+                raise QueryError(f"{kind} must stand between two words (e.g. 召回 {kind} 汽车)")
+            prev = kind
+            continue
+        if prev == "NOT":
+            neg = not neg
+            if not neg:
+                raise QueryError("NOT cannot be followed by an excluded -word")
+        if prev == "AND":
+            prev = None  # an explicit AND is the implicit one
         if kind == "OR":
             if prev != "pos":
                 raise QueryError("OR must stand between two words (e.g. 召回 OR 退货)")
@@ -867,8 +883,8 @@ def parse_query(query: str) -> tuple[list[list[str]], list[str]]:
         else:
             groups.append([term])
             prev = "pos"
-    if prev == "OR":
-        raise QueryError("OR must stand between two words (e.g. 召回 OR 退货)")
+    if prev in ("OR", "AND", "NOT"):
+        raise QueryError(f"{prev} must stand between two words (e.g. 召回 {prev} 汽车)")
     if not groups:
         raise QueryError("nothing to search for: a query needs a word that is not excluded")
     return groups, negatives
@@ -1060,11 +1076,14 @@ def highlight(
 
 def _date_bound(value: str, option: str, end: bool) -> str:
     """``published_at`` bound for ``--since``/``--until``: a date or ISO date-time."""
-    v = value.strip()
+    from crawler.dates import parse_date
+    from crawler.errors import UsageError
+
     try:
-        d = date.fromisoformat(v[:10])
-    except ValueError:
-        raise QueryError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+        v = parse_date(value, option)
+    except UsageError as exc:
+        raise QueryError(str(exc)) from None
+    d = date.fromisoformat(v[:10])
     if len(v) == 10:
         return (d + timedelta(days=1)).isoformat() if end else d.isoformat()
     return v
@@ -1150,11 +1169,9 @@ def search(
     )
     if _rank is not None:
         idfs = [1.0] if scale_later else phrase_idfs(conn, phrases)
-        args = [fts_, *map(repr, WEIGHTS)]
-        for i, idf in enumerate(idfs):
-            args.append(f":idf{i}")
-            params[f"idf{i}"] = idf
-        rank = f"{RANK_FUNCTION}({', '.join(args)})"
+        # One blob, not one argument per phrase: SQLite caps a function at 127 arguments.
+        params["idfs"] = struct.pack(f"={len(idfs)}d", *idfs)
+        rank = f"{RANK_FUNCTION}({fts_}, {', '.join(map(repr, WEIGHTS))}, :idfs)"
     else:
         rank = f"bm25({fts_}, {', '.join(map(repr, WEIGHTS))})"
     # Rank rowids only; the 20 articles shown are read afterwards. articles is joined

@@ -137,7 +137,7 @@ def reextract(
     report = ReextractReport(jobs=jobs)
     started = time.perf_counter()
     started_at = utcnow()
-    with Archive(db_path) as archive:
+    with Archive(db_path, create=False) as archive:
         for results in _results(_batches(archive, site, since), jobs):
             for record in results:
                 report.pages += 1

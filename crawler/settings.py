@@ -9,6 +9,8 @@ import os
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+#: ``scrapy crawl`` checks the portal spider's -a site= first (crawler/scrapy_commands).
+COMMANDS_MODULE = "crawler.scrapy_commands"
 
 # --- newsarchive's own settings -------------------------------------------------------
 #: The SQLite archive. ``NEWSARCHIVE_DB`` in the environment overrides the default.

@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from crawler.errors import ExitCode, NewsarchiveError, UsageError
+from crawler.outputs import check_output
 from crawler.urls import canonical_url
 
 FETCH_TIMEOUT = 30
@@ -759,21 +760,14 @@ def infer(
 
 
 def check_output_path(path: Path, force: bool) -> None:
-    """Refuse to write onto an SQLite file (ever) or an existing file (without ``force``)."""
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory; give a .toml file name with -o")
-    if path.exists():
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(16)
-        except OSError:
-            head = b""
-        if head.startswith(b"SQLite format 3\x00"):
-            raise UsageError(
-                f"{path}: is an SQLite database (an archive?); not writing a profile onto it"
-            )
-        if not force:
-            raise UsageError(f"{path}: already exists; use --force to overwrite it")
+    """Refuse to write onto an SQLite file (ever) or an existing file (without ``force``).
+
+    The shared output check (:func:`crawler.outputs.check_output`) refuses directories,
+    SQLite files and missing folders; a profile file is also never replaced silently.
+    """
+    check_output(path, what="profile file")
+    if path.exists() and not force:
+        raise UsageError(f"{path}: already exists; use --force to overwrite it")
 
 
 def new_profile(

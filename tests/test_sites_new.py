@@ -183,7 +183,7 @@ def test_never_overwrites_without_force_and_never_an_sqlite_file(tmp_path: Path)
     before = db.read_bytes()
     for extra in ((), ("--force",)):
         r = sites_new(page, "--url", url, "-o", str(db), *extra)
-        assert r.returncode == 2 and "is an SQLite database" in r.stderr, r.stderr
+        assert r.returncode == 2 and "SQLite database" in r.stderr, r.stderr
         assert db.read_bytes() == before
 
 
