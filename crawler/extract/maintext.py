@@ -458,6 +458,8 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
                 seen.clear()
                 seen_text = 0
             continue
+        if len(out) < 3 and len(t) <= 130 and rules.ORIGINAL_TITLE_RE.match(t):
+            continue  # （原标题：…） heading a repost
         if _is_meta_line(t) and not (seen_text >= 100 and _CLOSING_DATE_RE.match(t)):
             continue
         nt = _nonspace_len(t)

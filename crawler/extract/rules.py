@@ -237,7 +237,7 @@ NOT_NAME_SUFFIX_RE = re.compile(r"(?:记者|通讯员|编辑|报道|评论员|�
 #: What may precede a colon-less role word in a byline line: nothing, a gap, a bracket, or an
 #: outlet name ("光明日报记者", "新华网黑龙江频道 记者").
 BYLINE_PREFIX_RE = re.compile(
-    r"(?:^|[\s(（【\[|｜/\-—:：·•]|(?:报|网|社|台|频道|新闻|客户端|杂志|刊|本|讯))$"
+    r"(?:^|[\s(（【\[|｜/\-—:：·•，,；;。]|(?:报|网|社|台|频道|新闻|客户端|杂志|刊|本|讯))$"
 )
 #: Before a colon-less role word in a very short line, any outlet-like prefix is fine unless it
 #: ends in a word that makes the role part of a phrase (小记者, 告诉记者, 的记者).
@@ -284,6 +284,7 @@ NOT_NAMES = frozenset({
     "资料", "图文", "本文", "文章", "点击", "阅读", "原文", "标题", "正文", "全文", "出自",
     "发表", "发布", "收藏", "打印", "关闭", "字号", "大", "中", "小",
     "编者按", "按语", "摘要", "导读", "前言", "引言", "序言", "提要", "目录", "关注", "粉丝",
+    "热搜", "热门", "置顶", "精选", "头条", "推荐", "快讯", "播报", "直播", "专题", "要闻",
 })
 #: A forum or blog handle after an explicit 作者/楼主 label: letters, digits, CJK and a few
 #: joining symbols ("放飞&心情", "sky_2005").
@@ -306,8 +307,14 @@ NOT_NAME_PART_RE = re.compile(
 )
 #: Endings of outlet names: an author value ending like this is an outlet, not a person.
 OUTLET_SUFFIX_RE = re.compile(
-    r"(?:网|报|社|台|刊|站|频道|客户端|新闻|日报|晚报|杂志|网站|中心|在线|传媒|集团|公众号)$"
+    r"(?:网|报|社|台|刊|站|频道|客户端|新闻|日报|晚报|杂志|网站|中心|在线|传媒|集团|公众号|"
+    r"财经|科技|新媒体|融媒|官微|资讯|出版社|研究院|协会|委员会|局|厅|部|办)$"
 )
+#: Content platforms and portals: their brand names an author field, never a person.
+PLATFORM_NAMES = frozenset({
+    "网易", "新浪", "腾讯", "搜狐", "凤凰", "头条", "今日头条", "百家号", "网易号", "搜狐号",
+    "企鹅号", "大风号", "头条号", "一点资讯", "澎湃", "澎湃号", "人民号", "新浪网", "腾讯网",
+})
 
 #: Byline inside the first paragraph: 本报讯（记者 李明 通讯员 陈红）/ 报道(记者郑铁峰).
 BYLINE_PAREN_RE = re.compile(
@@ -349,7 +356,7 @@ BAD_DATE_CONTEXT_RE = re.compile(
 DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(
         r"(?<![\d])((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-        r"(?:\s*(?:T|\s|,|&nbsp;)?\s*(?:星期.|周.)?\s*(?:(上午|下午|早上|晚上)\s*)?"
+        r"(?:\s*(?:T|\s|,|&nbsp;)?\s*(?:星期.|周.)?\s*(?:(上午|下午|早上|晚上|凌晨|中午|傍晚|晚间|夜间|夜里|AM|PM|am|pm)\s*)?"
         r"(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?(?![\d])"
     ),
 )
@@ -387,3 +394,100 @@ TAG_WEIGHTS: dict[str, float] = {
     "form": -3, "ol": -3, "ul": -3, "dl": -3, "li": -3, "th": -5, "address": -3,
     "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5,
 }
+
+# --------------------------------------------------------------------------- evidence
+
+#: For each metadata field, the evidence rules (functions of crawler.extract.evidence) in
+#: priority order: the first that finds a valid value wins. Each names the template class
+#: it serves in README "Extraction on its own".
+FIELD_RULES: dict[str, tuple[str, ...]] = {
+    "source": (
+        "source.header_label",      # 来源：X between the headline and the text
+        "source.marked_element",    # <a class="source">X</a>, #source_baidu, .media-name
+        "source.date_bar",          # 2024-05-20 14:33·新华社: the outlet after the time
+        "source.slash_byline",      # 孙丽/某某青年报, 文/张三 来源/某某日报
+        "source.labelled_text",     # 来源：/稿源：/出处：/本文来源于 X / 本文来自微信公众号“X”
+        "source.marked_after",      # the same, in the bar after the text
+        "source.meta",              # <meta name="mediaid|source">, article:author = an outlet
+        "source.script_config",     # inline script: source: '…', "media": "…"
+        "source.jsonld",            # JSON-LD author/publisher that is an organisation
+        "source.lead_outlet",       # 某某报讯 / 新华社北京9月21日电 opening the text
+    ),
+    "author": (
+        "author.header_byline",     # 作者：/记者 X between the headline and the text
+        "author.slash_byline",      # 孙丽/某某青年报, 文/张三 来源/某某日报
+        "author.labelled_text",     # 作者：/文/记者： anywhere near the article
+        "author.byline_line",       # 本报记者 王燕平 方云凤
+        "author.lead_byline",       # 本报讯（记者 张三 通讯员 李四）/ X电（王五、赵六）
+        "author.closing_byline",    # （记者 胡晓蓉） closing the text, 作者 X at the end
+        "author.marked_element",    # <span class="author">X</span>, <a rel="author">
+        "author.name_line",         # names alone on the line under the headline
+        "author.meta",              # <meta name="author">, JSON-LD author Person
+        "author.signature",         # forum / blog: 发表于, by X, follow button
+    ),
+    "editor": (
+        "editor.labelled_text",     # 责任编辑：王芳_NF1234 / 编辑：赵明 校对：钱红
+        "editor.marked_element",    # <div class="editor">王芳</div>
+    ),
+}
+
+#: class/id words of elements holding one metadata value (matched on "class id", lower case).
+MARKED_ATTR_RES: dict[str, re.Pattern[str]] = {
+    "source": re.compile(
+        r"(?<![a-z])(?:source|media(?:[-_]?name)?|laiyuan|copyfrom|origin|from)(?![a-z])"),
+    "author": re.compile(r"(?<![a-z])(?:author|byline|writer|zuozhe|reporter)(?![a-z])"),
+    "editor": re.compile(r"(?<![a-z])(?:editor|ep-editor|bianji|zebian|zrbj)(?![a-z])"),
+}
+#: Quick pre-filter of elements for MARKED_ATTR_RES (an XPath run by libxml2).
+MARKED_XPATH = (
+    ".//*[contains(@class,'source') or contains(@id,'source') or contains(@class,'media')"
+    " or contains(@class,'author') or contains(@id,'author') or contains(@class,'byline')"
+    " or contains(@class,'editor') or contains(@id,'editor') or contains(@class,'from')"
+    " or contains(@class,'laiyuan') or contains(@class,'writer') or @rel='author']"
+)
+
+#: Inline script configs naming the outlet: source: '某某微信公号', "media":"经济日报".
+SCRIPT_SOURCE_RE = re.compile(
+    r"""["']?\b(?:source|media|mediaName|media_name|sourceName|source_name|articleSource|"""
+    r"""article_source|copyfrom|nickname|nick_name)["']?\s*[:=]\s*["']([^"'\\<>\n]{2,30})["']""",
+    re.IGNORECASE,
+)
+#: Inline script variables holding the publication time: var ct = "1659…" (WeChat),
+#: "pubtime":"2024-05-18 16:56:39", publish_time: 1659…
+SCRIPT_TIME_RE = re.compile(
+    r"""\b(?:ct|create_time|publish_time|publishTime|pubtime|pubTime|ptime|newsTime|"""
+    r"""publishDate|publish_date)["']?\s*[:=]\s*["']?"""
+    r"""(1[3-9]\d{8}(?:\d{3})?|(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?)"""
+    r"""(?![\d])""",
+)
+#: Largest inline script searched for SCRIPT_SOURCE_RE / SCRIPT_TIME_RE.
+SCRIPT_MAX_CHARS = 400_000
+
+#: The outlet opening the text: 某某报讯 / 某某报快讯 / 新华社北京9月21日电 / 中新网3月2日电.
+LEAD_OUTLET_RE = re.compile(
+    r"^[【\[]?\s*((?:新华社|中新社|中新网|人民网|央视网|新华网|[\u4e00-\u9fff]{2,10}?"
+    r"(?:日报|晚报|早报|时报|商报|青年报|报|网|社|电视台|台|客户端|新闻)))"
+    r"(?:[\u4e00-\u9fff]{0,8}?\s*(?:\d{1,2}\s*月\s*\d{1,2}\s*日)?\s*(?:电|讯|快讯|消息))"
+)
+#: 作者/outlet in one line: 孙丽/某某青年报 (a name, a slash, an outlet).
+SLASH_BYLINE_RE = re.compile(
+    r"^\s*(?:文\s*[/／|｜]\s*)?([\u4e00-\u9fff·]{2,4}(?:[\s、，,][\u4e00-\u9fff·]{2,4}){0,3})"
+    r"\s*[/／|｜]\s*(?:来源\s*[/／:：]?\s*)?([\u4e00-\u9fff]{2,16})\s*$"
+)
+#: 文/张三 来源/某某日报 (role-labelled with slashes, on one line).
+SLASH_LABELS_RE = re.compile(
+    r"文\s*[/／]\s*([\u4e00-\u9fff·]{2,4}(?:[\s、，,][\u4e00-\u9fff·]{2,4}){0,3})\s+"
+    r"来源\s*[/／:：]\s*([\u4e00-\u9fff]{2,16})"
+)
+#: Staff codes glued to an editor's name: 王芳_NF1234, 杜智 PX209, 李曦_NN2587.
+STAFF_CODE_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s*[_\-]?\s*[A-Za-z]{1,4}\d{2,6}\b")
+#: Photo and picture credits: 吴敏 摄 / 图/视觉中国 / 摄影：X / 供图. Not authors.
+PHOTO_CREDIT_RE = re.compile(
+    r"(?:^|\s)(?:图\s*[/／|｜:：]|摄影\s*[/／:：]|图片来源\s*[:：])|摄\s*$|(?<=\S)\s摄(?:影)?(?:\s|$)|供图"
+)
+#: Headers of reposts: （原标题：…） is not article text.
+ORIGINAL_TITLE_RE = re.compile(r"^[（(]\s*原标题\s*[:：].{1,120}[）)]$")
+#: Time zones stated next to a time: GMT+8, UTC+08:00, (北京时间).
+STATED_TZ_RE = re.compile(
+    r"^\s*[（(]?\s*(?:(北京时间)|(?:GMT|UTC)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?)"
+)
