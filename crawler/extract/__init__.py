@@ -127,8 +127,7 @@ def _extract(
         owner = lines[i].owner
         if owner is not None and owner not in owner_line:
             owner_line[owner] = i
-    marked = evidence.marked_elements(page_root, owner_line, z_start, b_end + 15,
-                                      (b_start, b_end))
+    marked = evidence.marked_elements(owner_line, z_start, b_end + 15, (b_start, b_end))
 
     # Without profile selectors the page tree is not needed after this: no copy.
     body = maintext.body_from_nodes(nodes, title, in_place=not fields)

@@ -49,6 +49,13 @@ class Page:
     #: (kind, text, where) of elements whose class/id names a field, in page order, near
     #: the article; where is "header" (above the text), "body" or "after".
     marked: list[tuple[str, str, str]] = field(default_factory=list)
+    _slash_hit: list[tuple[list[str], str, str] | None] = field(default_factory=list)
+
+    def slash(self) -> tuple[list[str], str, str] | None:
+        """(names, outlet, line) of a 孙丽/某某青年报 byline (computed once)."""
+        if not self._slash_hit:
+            self._slash_hit.append(_slash(self.header + self.short))
+        return self._slash_hit[0]
 
 
 # --------------------------------------------------------------------------- names
@@ -103,6 +110,8 @@ def _src_header_label(p: Page) -> Evidence | None:
 
 def _labelled_source(texts: list[str], rule: str) -> Evidence | None:
     for t in texts:
+        if "源" not in t and "出处" not in t:
+            continue  # every SOURCE_LABEL_RE label has one of them
         v = metadata.find_source([t])
         if v:
             return Evidence(v, rule, t)
@@ -156,9 +165,12 @@ def _src_date_bar(p: Page) -> Evidence | None:
     return None
 
 
+_SLASH_HINT_RE = re.compile(r"[/／|｜]")
+
+
 def _slash(texts: list[str]) -> tuple[list[str], str, str] | None:
     for t in texts:
-        if len(t) > 40:
+        if len(t) > 40 or not _SLASH_HINT_RE.search(t):
             continue
         m = rules.SLASH_LABELS_RE.search(t) or rules.SLASH_BYLINE_RE.match(t)
         if not m:
@@ -170,7 +182,7 @@ def _slash(texts: list[str]) -> tuple[list[str], str, str] | None:
 
 
 def _src_slash(p: Page) -> Evidence | None:
-    hit = _slash(p.header + p.short)
+    hit = p.slash()
     return Evidence(hit[1], "source.slash_byline", hit[2]) if hit else None
 
 
@@ -180,12 +192,15 @@ _FROM_RE = re.compile(
 )
 
 
+_FROM_HINT_RE = re.compile(r"本文|来自|转载")
+
+
 def _src_labelled(p: Page) -> Evidence | None:
     e = _labelled_source(p.short, "source.labelled_text")
     if e:
         return e
     for t in p.short + p.pars[-3:]:
-        if len(t) > 200:
+        if len(t) > 200 or not _FROM_HINT_RE.search(t):
             continue
         m = _FROM_RE.search(t)
         if m:
@@ -210,7 +225,7 @@ def _src_meta(p: Page) -> Evidence | None:
 
 
 def _src_script(p: Page) -> Evidence | None:
-    hit = p.head.script.get("source")
+    hit = p.head.script("source")
     if hit:
         v = _source_value(hit[0])
         if v and (is_outlet(v) or not is_person_name(v)):
@@ -271,7 +286,7 @@ def _au_header(p: Page) -> Evidence | None:
 
 
 def _au_slash(p: Page) -> Evidence | None:
-    hit = _slash(p.header + p.short)
+    hit = p.slash()
     return Evidence("、".join(hit[0]), "author.slash_byline", hit[2]) if hit else None
 
 
@@ -289,7 +304,7 @@ def _au_labelled(p: Page) -> Evidence | None:
     if e:
         return e
     for t in p.short:
-        m = _TITLED_NAME_RE.search(t)
+        m = _TITLED_NAME_RE.search(t) if "作" in t else None
         if m and is_person_name(m.group(1)):
             return Evidence(m.group(1), "author.labelled_text", t)
     return None
@@ -381,7 +396,7 @@ def _au_signature(p: Page) -> Evidence | None:
 
 def _ed_labelled(p: Page) -> Evidence | None:
     for t in p.short:
-        v = metadata.find_editor([t])
+        v = metadata.find_editor([t]) if "编" in t else None
         if v:
             return Evidence(v, "editor.labelled_text", t)
     return None
@@ -445,32 +460,54 @@ def resolve(page: Page) -> dict[str, Evidence | None]:
 # --------------------------------------------------------------------------- marked elements
 
 
-def marked_elements(root: etree._Element, owner_line: dict[etree._Element, int],
-                    lo: int, hi: int, body: tuple[int, int]) -> list[tuple[str, str, str]]:
+def marked_elements(owner_line: dict[etree._Element, int], lo: int, hi: int,
+                    body: tuple[int, int]) -> list[tuple[str, str, str]]:
     """(kind, text, where) of the short elements whose class/id names a field (source,
     author, editor), in page order, whose line lies in ``lines[lo:hi]``; where is "header",
-    "body" or "after" as the line is before, in or after ``lines[body[0]:body[1] + 1]``."""
+    "body" or "after" as the line is before, in or after ``lines[body[0]:body[1] + 1]``.
+
+    Only the blocks holding those lines (``owner_line``: block -> its first line), their
+    parents and their inline descendants are looked at, and in the text only its first and
+    last lines."""
     out: list[tuple[str, str, str]] = []
-    try:
-        els = root.xpath(rules.MARKED_XPATH)
-    except etree.XPathError:
-        return out
-    for el in els:
-        words = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-        if el.get("rel") == "author":
-            words += " author"
-        kind = next((k for k, rx in rules.MARKED_ATTR_RES.items() if rx.search(words)), None)
-        if kind is None:
-            continue
-        idx = None
-        for a in (el, *el.iterancestors()):
-            idx = owner_line.get(a)
-            if idx is not None:
-                break
-        if idx is None or not lo <= idx < hi:
-            continue
-        text = cleaning.collapse_ws("".join(el.itertext()))
-        if 2 <= len(text) <= 60:
-            pos = "header" if idx < body[0] else "body" if idx <= body[1] else "after"
-            out.append((kind, text, pos))
+    block_tags = rules.BLOCK_TAGS
+    seen: set[etree._Element] = set()
+    for owner, idx in owner_line.items():
+        if not lo <= idx < hi or body[0] + 3 < idx < body[1] - 5:
+            continue  # not in the middle of the text
+        pos = "header" if idx < body[0] else "body" if idx <= body[1] else "after"
+        parent = owner.getparent()
+        if parent is not None and parent not in seen:
+            seen.add(parent)
+            _mark(parent, pos, out)
+        stack = [owner]
+        while stack:
+            el = stack.pop()
+            if el in seen:
+                continue
+            seen.add(el)
+            if _mark(el, pos, out):
+                continue
+            stack.extend(c for c in reversed(el)
+                         if isinstance(c.tag, str) and c.tag not in block_tags)
     return out
+
+
+_MARK_HINT_RE = re.compile(
+    r"source|media|author|byline|editor|from|laiyuan|writer|zuozhe|reporter|bianji|zebian|"
+    r"zrbj|origin", re.IGNORECASE)
+
+
+def _mark(el: etree._Element, pos: str, out: list[tuple[str, str, str]]) -> bool:
+    words = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('rel') or ''}"
+    if len(words) <= 2 or not _MARK_HINT_RE.search(words):
+        return False
+    words = words.lower()
+    kind = next((k for k, rx in rules.MARKED_ATTR_RES.items() if rx.search(words)), None)
+    if kind is None:
+        return False
+    text = cleaning.collapse_ws("".join(el.itertext()))
+    if not 2 <= len(text) <= 60:
+        return False
+    out.append((kind, text, pos))
+    return True

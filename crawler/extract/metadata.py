@@ -38,8 +38,20 @@ class Head:
     meta: dict[str, str] = field(default_factory=dict)
     jsonld: list[dict] = field(default_factory=list)
     url: str | None = None
-    #: What inline script configs say: "source" / "time" -> (value, matched text).
-    script: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: Inline scripts' text, read by :meth:`script` only when a field needs them.
+    scripts: list[str] = field(default_factory=list)
+    _script: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+
+    def script(self, key: str) -> tuple[str, str] | None:
+        """What inline script configs say: key "source" or "time" -> (value, matched text)."""
+        if key not in self._script:
+            self._script[key] = None
+            for text in self.scripts:
+                hit = _read_script(key, text)
+                if hit:
+                    self._script[key] = hit
+                    break
+        return self._script[key]
 
 
 def read_head(root: etree._Element) -> Head:
@@ -58,7 +70,7 @@ def read_head(root: etree._Element) -> Head:
         if stype != "application/ld+json":
             if s.text and len(s.text) <= rules.SCRIPT_MAX_CHARS and (
                     not stype or "javascript" in stype):
-                _read_script(head, s.text)
+                head.scripts.append(s.text)
             continue
         txt = (s.text or "").strip()
         if not txt or len(txt) > 200000:
@@ -77,18 +89,16 @@ def read_head(root: etree._Element) -> Head:
     return head
 
 
-def _read_script(head: Head, text: str) -> None:
-    """The first outlet and publication time an inline script config names."""
-    if "source" not in head.script:
+def _read_script(key: str, text: str) -> tuple[str, str] | None:
+    """The outlet ("source") or publication time ("time") an inline script config names."""
+    if key == "source":
         for m in rules.SCRIPT_SOURCE_RE.finditer(text):
             v = m.group(1).strip()
             if re.search(r"[\u4e00-\u9fff]", v) and not re.search(r"[/=%{}]|http", v):
-                head.script["source"] = (v, m.group(0))
-                break
-    if "time" not in head.script:
-        m = rules.SCRIPT_TIME_RE.search(text)
-        if m:
-            head.script["time"] = (m.group(1), m.group(0))
+                return v, m.group(0)
+        return None
+    m = rules.SCRIPT_TIME_RE.search(text)
+    return (m.group(1), m.group(0)) if m else None
 
 
 def _jsonld_objects(data: object, depth: int = 0) -> Iterable[dict]:
@@ -493,7 +503,7 @@ def find_date_evidence(head: Head, header: list[str], zone: list[str],
         if isinstance(v, str):
             dv = parse_date(v)
             yield "published_at.jsonld", (dv, f'"datePublished": "{v}"') if dv else None
-        hit = head.script.get("time")
+        hit = head.script("time")
         if hit:
             dv = script_date(hit[0])
             yield "published_at.script_variable", (dv, hit[1]) if dv else None

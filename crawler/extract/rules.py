@@ -438,14 +438,6 @@ MARKED_ATTR_RES: dict[str, re.Pattern[str]] = {
     "author": re.compile(r"(?<![a-z])(?:author|byline|writer|zuozhe|reporter)(?![a-z])"),
     "editor": re.compile(r"(?<![a-z])(?:editor|ep-editor|bianji|zebian|zrbj)(?![a-z])"),
 }
-#: Quick pre-filter of elements for MARKED_ATTR_RES (an XPath run by libxml2).
-MARKED_XPATH = (
-    ".//*[contains(@class,'source') or contains(@id,'source') or contains(@class,'media')"
-    " or contains(@class,'author') or contains(@id,'author') or contains(@class,'byline')"
-    " or contains(@class,'editor') or contains(@id,'editor') or contains(@class,'from')"
-    " or contains(@class,'laiyuan') or contains(@class,'writer') or @rel='author']"
-)
-
 #: Inline script configs naming the outlet: source: '某某微信公号', "media":"经济日报".
 SCRIPT_SOURCE_RE = re.compile(
     r"""["']?\b(?:source|media|mediaName|media_name|sourceName|source_name|articleSource|"""
