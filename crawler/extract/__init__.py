@@ -151,8 +151,10 @@ def _extract(
     page = evidence.Page(
         head=head, header=header_t, short=short_t, bylines=byline_t,
         header_bylines=[ln.text for ln in header if len(ln.text) < 60 and ln.link_ratio < 0.5],
-        after_title=after_title, pars=pars, lead=all_pars[0] if all_pars else "", title=title,
+        after_title=after_title, pars=pars, title=title,
+        lead=next((t for t in all_pars[:8] if len(t) >= 20), ""),
         marked=marked,
+        tail=[ln.text for ln in lines[max(b_start, b_end - 2): b_end + 6]],
     )
     found = evidence.resolve(page)
     when = metadata.find_date_evidence(head, header_t, zone_t, page_t, page_url)

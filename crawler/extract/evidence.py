@@ -46,6 +46,8 @@ class Page:
     pars: list[str]
     lead: str
     title: str | None
+    #: The last lines of the text and the lines after it.
+    tail: list[str] = field(default_factory=list)
     #: (kind, text, where) of elements whose class/id names a field, in page order, near
     #: the article; where is "header" (above the text), "body" or "after".
     marked: list[tuple[str, str, str]] = field(default_factory=list)
@@ -96,6 +98,8 @@ def _source_value(value: str | None) -> str | None:
     v = metadata.clean_source(value)
     if not v or v in rules.GENERIC_SOURCES or rules.NOT_NAME_PART_RE.search(v):
         return None
+    if rules.NOT_OUTLET_PREFIX_RE.match(v):
+        return None
     if re.search(r"(?:19|20)\d{2}|\d{1,2}:\d{2}|[©®@#]", v):
         return None
     return v
@@ -108,11 +112,14 @@ def _src_header_label(p: Page) -> Evidence | None:
     return _labelled_source(p.header, "source.header_label")
 
 
-def _labelled_source(texts: list[str], rule: str) -> Evidence | None:
+def _labelled_source(texts: list[str], rule: str, tail: tuple[str, ...] | list[str] = ()
+                     ) -> Evidence | None:
     for t in texts:
         if "源" not in t and "出处" not in t:
             continue  # every SOURCE_LABEL_RE label has one of them
         v = metadata.find_source([t])
+        if v and t in tail and _source_person(t):
+            continue  # a person's name closing the text: see author.source_label_person
         if v:
             return Evidence(v, rule, t)
     return None
@@ -196,7 +203,7 @@ _FROM_HINT_RE = re.compile(r"本文|来自|转载")
 
 
 def _src_labelled(p: Page) -> Evidence | None:
-    e = _labelled_source(p.short, "source.labelled_text")
+    e = _labelled_source(p.short, "source.labelled_text", p.tail)
     if e:
         return e
     for t in p.short + p.pars[-3:]:
@@ -292,7 +299,7 @@ def _au_slash(p: Page) -> Evidence | None:
 
 #: 作者：中国国际经济交流中心研究员徐占忱: a name after the author's title.
 _TITLED_NAME_RE = re.compile(
-    r"作\s*者\s*[:：][^，。；]{0,60}?(?:研究员|教授|副教授|讲师|主任|部长|院长|所长|博士|"
+    r"作\s*者\s*[:：][^。；]{0,60}?(?:研究员|教授|副教授|讲师|主任|部长|院长|所长|博士|"
     r"总监|分析师|评论员|专家|主编|总编辑|董事长|总经理|律师|医生|会长|秘书长)\s*"
     r"([\u4e00-\u9fff]{2,3})(?=$|[\s）)，。；])"
 )
@@ -323,7 +330,7 @@ _DATELINE_NAMES_RE = re.compile(
 
 
 def _au_lead(p: Page) -> Evidence | None:
-    for t in p.pars[:3]:
+    for t in [*p.pars[:3], p.lead]:
         names = metadata.byline_names(t[:200])
         names = [n for n in names if is_person_name(n)]
         if names:
@@ -386,6 +393,41 @@ def _au_meta(p: Page) -> Evidence | None:
     return None
 
 
+def _au_blog_title(p: Page) -> Evidence | None:
+    """A blog's pages are titled with the blogger's name before the platform:
+    "海姑娘 | blog.example.com", "标题_张三_新浪博客"."""
+    if not p.head.title:
+        return None
+    parts = [x.strip() for x in rules.TITLE_SPLIT_RE.split(p.head.title) if x and x.strip()]
+    for i, part in enumerate(parts[1:], 1):
+        if re.search(r"博客|blog", part, re.IGNORECASE):
+            name = parts[i - 1]
+            if name != (p.title or "") and is_person_name(name) and not is_outlet(name):
+                return Evidence(name, "author.blog_title", p.head.title)
+            return None
+    return None
+
+
+def _au_source_person(p: Page) -> Evidence | None:
+    """来源：尹娟 closing the text — a small site's 来源 field holding the writer's name."""
+    for t in p.tail:
+        v = _source_person(t)
+        if v:
+            return Evidence(v, "author.source_label_person", t)
+    return None
+
+
+def _source_person(t: str) -> str | None:
+    if "源" not in t or len(t) > 12:
+        return None
+    m = rules.SOURCE_LABEL_RE.match(t.strip())
+    if m:
+        v = t.strip()[m.end():].strip()
+        if re.fullmatch(r"[\u4e00-\u9fff]{2,3}", v) and is_person_name(v) and not is_outlet(v):
+            return v
+    return None
+
+
 def _au_signature(p: Page) -> Evidence | None:
     v = metadata.signature_author(p.short, p.bylines)
     return Evidence(v, "author.signature", v) if v else None
@@ -436,25 +478,37 @@ RULES: dict[str, Callable[[Page], Evidence | None]] = {
     "author.name_line": _au_name_line,
     "author.meta": _au_meta,
     "author.signature": _au_signature,
+    "author.blog_title": _au_blog_title,
+    "author.source_label_person": _au_source_person,
     "editor.labelled_text": _ed_labelled,
     "editor.marked_element": _ed_marked,
 }
 
 
+#: Author rules whose value is dropped when it is the editor's name (CMSs put the editor
+#: in <meta name="author">; a signature may be the editor's).
+_WEAK_AUTHOR_RULES = frozenset({"author.meta", "author.signature", "author.name_line",
+                                "author.marked_element"})
+
+
 def resolve(page: Page) -> dict[str, Evidence | None]:
     """The best evidence of source, author and editor."""
     out: dict[str, Evidence | None] = {}
-    for name, chain in rules.FIELD_RULES.items():
+    for name in ("source", "editor", "author"):
         out[name] = None
-        for rule in chain:
+        for rule in rules.FIELD_RULES[name]:
             ev = RULES[rule](page)
-            if ev is not None:
-                out[name] = ev
-                break
-    src, au = out.get("source"), out.get("author")
-    if au is not None and src is not None and au.value == src.value:
-        out["author"] = None  # an outlet is never an author
-    return out
+            if ev is None:
+                continue
+            src, ed = out.get("source"), out.get("editor")
+            if name == "author" and src is not None and ev.value == src.value:
+                continue  # an outlet is never an author
+            if (name == "author" and ed is not None and rule in _WEAK_AUTHOR_RULES
+                    and set(ev.value.split("、")) <= set(ed.value.split("、"))):
+                continue
+            out[name] = ev
+            break
+    return {k: out[k] for k in rules.FIELD_RULES}
 
 
 # --------------------------------------------------------------------------- marked elements

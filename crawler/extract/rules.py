@@ -150,7 +150,10 @@ BOILERPLATE_LINE_RE = re.compile(
     r".{0,20}(?:禁止(?:商业)?转载|严禁转载|不得转载|转载申请|转载请(?:注明|联系)|"
     r"未经(?:书面)?(?:授权|许可)).{0,60}|"
     r"标签[:：].{0,60}|关键词[:：].{0,60}|"
-    r"\d+\s*/\s*\d+|\d{1,3}"
+    r"\d+\s*/\s*\d+|\d{1,3}|"
+    # Video player controls: Play Video / 0:00 / /2:54 / 播放视频
+    r"(?:/\s*)?\d{1,2}:\d{2}(?::\d{2})?|Play\s*Video|播放视频|重新播放|"
+    r"(?:Current\s*Time|Duration|Loaded|Remaining\s*Time)\b.{0,20}"
     r")$",
     re.IGNORECASE,
 )
@@ -424,6 +427,8 @@ FIELD_RULES: dict[str, tuple[str, ...]] = {
         "author.name_line",         # names alone on the line under the headline
         "author.meta",              # <meta name="author">, JSON-LD author Person
         "author.signature",         # forum / blog: 发表于, by X, follow button
+        "author.blog_title",        # 海姑娘 | blog.example.com: the blogger names the title
+        "author.source_label_person",  # 来源：尹娟 on small sites: a person, not an outlet
     ),
     "editor": (
         "editor.labelled_text",     # 责任编辑：王芳_NF1234 / 编辑：赵明 校对：钱红
@@ -477,6 +482,8 @@ STAFF_CODE_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s*[_\-]?\s*[A-Za-z]{1,4}\d{2,6
 PHOTO_CREDIT_RE = re.compile(
     r"(?:^|\s)(?:图\s*[/／|｜:：]|摄影\s*[/／:：]|图片来源\s*[:：])|摄\s*$|(?<=\S)\s摄(?:影)?(?:\s|$)|供图"
 )
+#: Not an outlet: where the poster was (IP location: 来自北京, 发布于上海, IP属地：广东).
+NOT_OUTLET_PREFIX_RE = re.compile(r"^(?:来自|发布于|发自|IP属地|ip属地|属地)")
 #: Headers of reposts: （原标题：…） is not article text.
 ORIGINAL_TITLE_RE = re.compile(r"^[（(]\s*原标题\s*[:：].{1,120}[）)]$")
 #: Time zones stated next to a time: GMT+8, UTC+08:00, (北京时间).
