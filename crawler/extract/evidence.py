@@ -564,4 +564,5 @@ def _mark(el: etree._Element, pos: str, out: list[tuple[str, str, str]]) -> bool
     if not 2 <= len(text) <= 60:
         return False
     out.append((kind, text, pos))
-    return True
+    # A whole bar (date, outlet and author in one element): its parts may be marked too.
+    return len(text) <= 20 and not re.search(r"\d", text)
