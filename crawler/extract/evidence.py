@@ -281,7 +281,7 @@ def _author_in(texts: list[str], fn: Callable[[list[str]], str | None], rule: st
     if not v:
         return None
     first = re.split(r"[、 ]", v)[0]
-    where = next((t for t in texts if first in t), v)
+    where = min((t for t in texts if first in t), key=len, default=v)
     return Evidence(v, rule, where)
 
 
@@ -402,7 +402,7 @@ def _au_blog_title(p: Page) -> Evidence | None:
     for i, part in enumerate(parts[1:], 1):
         if re.search(r"博客|blog", part, re.IGNORECASE):
             name = parts[i - 1]
-            if name != (p.title or "") and is_person_name(name) and not is_outlet(name):
+            if name not in (p.title or "") and is_person_name(name) and not is_outlet(name):
                 return Evidence(name, "author.blog_title", p.head.title)
             return None
     return None

@@ -484,6 +484,10 @@ def find_date(head: Head, header: list[str], zone: list[str],
     return found[0] if found else None
 
 
+_VISIBLE_DATE_RULES = frozenset({"published_at.headline_bar", "published_at.labelled_text",
+                                 "published_at.near_article", "published_at.page_text"})
+
+
 def find_date_evidence(head: Head, header: list[str], zone: list[str],
                        page: list[str] | Callable[[], list[str]], url: str | None
                        ) -> tuple[str, str, str] | None:
@@ -538,7 +542,8 @@ def find_date_evidence(head: Head, header: list[str], zone: list[str],
             if (c.y, c.m, c.d, c.h, c.mi) == (best.y, best.m, best.d, best.h, best.mi) and c.s:
                 best = DateValue(best.y, best.m, best.d, best.h, best.mi, c.s, best.tz)
                 break
-    if best.h is None or (best.tz and best.tz != rules.DEFAULT_TZ):
+    stated = rule in _VISIBLE_DATE_RULES  # a zone stated in the page's text is kept
+    if best.h is None or (best.tz and best.tz != rules.DEFAULT_TZ and not stated):
         for c in cands:
             if c.h is not None and (c.y, c.m, c.d) == (best.y, best.m, best.d) and not c.tz:
                 return c.iso(), rule, where

@@ -407,9 +407,9 @@ FIELD_RULES: dict[str, tuple[str, ...]] = {
     "source": (
         "source.header_label",      # 来源：X between the headline and the text
         "source.marked_element",    # <a class="source">X</a>, #source_baidu, .media-name
-        "source.date_bar",          # 2024-05-20 14:33·新华社: the outlet after the time
         "source.slash_byline",      # 孙丽/某某青年报, 文/张三 来源/某某日报
         "source.labelled_text",     # 来源：/稿源：/出处：/本文来源于 X / 本文来自微信公众号“X”
+        "source.date_bar",          # 2024-05-20 14:33·新华社: the outlet after the time
         "source.marked_after",      # the same, in the bar after the text
         "source.meta",              # <meta name="mediaid|source">, article:author = an outlet
         "source.script_config",     # inline script: source: '…', "media": "…"
@@ -439,7 +439,8 @@ FIELD_RULES: dict[str, tuple[str, ...]] = {
 #: class/id words of elements holding one metadata value (matched on "class id", lower case).
 MARKED_ATTR_RES: dict[str, re.Pattern[str]] = {
     "source": re.compile(
-        r"(?<![a-z])(?:source|media(?:[-_]?name)?|laiyuan|copyfrom|origin|from)(?![a-z])"),
+        r"(?<![a-z])(?:source|src[-_]?name|media[-_]?(?:name|nick\w*|source)|mediaid|"
+        r"nickname|laiyuan|copyfrom|origin|from)(?![a-z])"),
     "author": re.compile(r"(?<![a-z])(?:author|byline|writer|zuozhe|reporter)(?![a-z])"),
     "editor": re.compile(r"(?<![a-z])(?:editor|ep-editor|bianji|zebian|zrbj)(?![a-z])"),
 }
