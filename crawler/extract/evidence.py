@@ -154,10 +154,10 @@ def _marked_source(p: Page, where: tuple[str, ...]) -> Evidence | None:
 
 
 #: A meta bar without labels: 2024-05-20 14:33·新华社 / 2016年05月25日10:10 新浪财经.
-_DATE_BAR_RE = re.compile(
+_DATE_BAR_RE = re.compile(rules.trad(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*(?:\d{1,2}[:：]\d{2}"
     r"(?:[:：]\d{2})?)?\s*[·•|｜/\s]\s*([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9]{1,15})\s*$"
-)
+))
 
 
 def _src_date_bar(p: Page) -> Evidence | None:
@@ -193,13 +193,15 @@ def _src_slash(p: Page) -> Evidence | None:
     return Evidence(hit[1], "source.slash_byline", hit[2]) if hit else None
 
 
-_FROM_RE = re.compile(
+_FROM_RE = re.compile(rules.trad(
     r"(?:^|[（(【\[\s。，,])(?:本文来源于|本文来源|本文来自|文章来自|转载自|稿件来自)\s*[:：]?\s*"
     r"(?:微信公众号|公众号|微信号|网站|网)?\s*[“\"「《]?([^”\"」》，,。\s]{2,24})"
-)
+))
 
 
-_FROM_HINT_RE = re.compile(r"本文|来自|转载")
+_FROM_HINT_RE = re.compile(rules.trad(
+    r"本文|来自|转载"
+))
 
 
 def _src_labelled(p: Page) -> Evidence | None:
@@ -298,11 +300,11 @@ def _au_slash(p: Page) -> Evidence | None:
 
 
 #: 作者：中国国际经济交流中心研究员徐占忱: a name after the author's title.
-_TITLED_NAME_RE = re.compile(
+_TITLED_NAME_RE = re.compile(rules.trad(
     r"作\s*者\s*[:：][^。；]{0,60}?(?:研究员|教授|副教授|讲师|主任|部长|院长|所长|博士|"
     r"总监|分析师|评论员|专家|主编|总编辑|董事长|总经理|律师|医生|会长|秘书长)\s*"
     r"([\u4e00-\u9fff]{2,3})(?=$|[\s）)，。；])"
-)
+))
 
 
 def _au_labelled(p: Page) -> Evidence | None:
@@ -323,10 +325,10 @@ def _au_byline(p: Page) -> Evidence | None:
 
 
 #: Names in brackets after a dateline (no role word): 新华社北京5月19日电（刘艺、杨吉）.
-_DATELINE_NAMES_RE = re.compile(
+_DATELINE_NAMES_RE = re.compile(rules.trad(
     r"(?:电|讯|报道)\s*[（(]\s*([\u4e00-\u9fff·]{2,4}(?:\s*[、，,\s]\s*[\u4e00-\u9fff·]{2,4}){0,5})"
     r"\s*[）)]"
-)
+))
 
 
 def _au_lead(p: Page) -> Evidence | None:
@@ -343,7 +345,9 @@ def _au_lead(p: Page) -> Evidence | None:
     return None
 
 
-_END_AUTHOR_RE = re.compile(r"^\s*(?:作\s*者|文)\s*[:：/／]?\s+([\u4e00-\u9fff·\s、]{2,30})$")
+_END_AUTHOR_RE = re.compile(rules.trad(
+    r"^\s*(?:作\s*者|文)\s*[:：/／]?\s+([\u4e00-\u9fff·\s、]{2,30})$"
+))
 
 
 def _au_closing(p: Page) -> Evidence | None:
@@ -438,7 +442,7 @@ def _au_signature(p: Page) -> Evidence | None:
 
 def _ed_labelled(p: Page) -> Evidence | None:
     for t in p.short:
-        v = metadata.find_editor([t]) if "编" in t else None
+        v = metadata.find_editor([t]) if ("编" in t or "編" in t) else None
         if v:
             return Evidence(v, "editor.labelled_text", t)
     return None

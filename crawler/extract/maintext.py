@@ -374,18 +374,21 @@ def select_nodes(root: etree._Element, blocks: list[_Stats] | None = None
 # --------------------------------------------------------------------------- lines
 
 
-_META_LINE_RE = re.compile(
+_META_LINE_RE = re.compile(rules.trad(
     r"^[\s(（【\[]*(?:"
     r"(?:文章来源|信息来源|稿件来源|新闻来源|来源于|来源|稿源|作\s*者|记\s*者|通讯员|责任编辑|责\s*编|"
     r"编\s*审|编\s*辑|摄\s*影|发布时间|发表时间|更新时间|时间|日期|点击|浏览)\s*[:：]"
     r")",
-)
+))
 #: A bare date closing an official document or letter: 2022年1月27日.
 _CLOSING_DATE_RE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 _DATELINE_RE = re.compile(
     r"^\D{0,20}(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}"
     r"(?:[:：]\d{2})?)?"
 )
+
+
+_EDITOR_LINE_RE = re.compile(rules.trad(r"^[(（【\[]\s*(?:责任编辑|责编|编辑|编审)\s*[:：]"))
 
 
 def _is_meta_line(text: str) -> bool:
@@ -402,7 +405,7 @@ def _is_meta_line(text: str) -> bool:
         return not (t.endswith(("。", "！", "？")) and len(rest) >= 6
                     and re.match(r"^[\u4e00-\u9fff]", rest.lstrip(" ，,")))
     # 【编辑:刘欢】 / （责任编辑：孙桂芳）
-    if len(t) < 40 and re.match(r"^[(（【\[]\s*(?:责任编辑|责编|编辑|编审)\s*[:：]", t):
+    if len(t) < 40 and _EDITOR_LINE_RE.match(t):
         return True
     return False
 

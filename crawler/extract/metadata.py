@@ -663,7 +663,7 @@ def _byline_line_names(text: str, m: re.Match[str]) -> list[str]:
         len(text) > 24 or len(prefix) > 12 or rules.BYLINE_BAD_PREFIX_RE.search(prefix)
     ):
         return []
-    if not re.search(r"记\s*者|通讯员|评论员|实习生", m.group(0)):
+    if not _REPORTER_ROLE_RE.search(m.group(0)):
         return []
     rest = rules.BYLINE_TAIL_RE.sub("", text[m.end():].strip())
     rest = re.split(r"[|｜【】\[\]]|" + rules.ANY_LABEL_RE.pattern.split("|【")[0], rest)[0]
@@ -676,13 +676,14 @@ def _byline_line_names(text: str, m: re.Match[str]) -> list[str]:
     return names
 
 
+_REPORTER_ROLE_RE = re.compile(rules.trad(r"记\s*者|通讯员|评论员|实习生"))
 _ALIAS_RE = re.compile(r"^\s*[(（]\s*([A-Za-z][A-Za-z .'\-]{1,40}?)\s*[)）]")
-_LABEL_ONLY_RE = re.compile(r"^\s*(作\s*者|发文机关|发文单位)\s*[:：]\s*$")
+_LABEL_ONLY_RE = re.compile(rules.trad(r"^\s*(作\s*者|发文机关|发文单位)\s*[:：]\s*$"))
 _HEADLINE_END = ("。", "，", "；", "：", ":", "！", "？", ".", ",", "!", "?")
 
 
 #: A character every author label (AUTHOR_LABEL_RE, 作者：, 发文机关：) contains.
-_AUTHOR_HINT_RE = re.compile(r"[作撰执文记通实评发]")
+_AUTHOR_HINT_RE = re.compile(rules.trad(r"[作撰执文记通实评发]"))
 
 
 def _labelled_author(lines: list[str]) -> str | None:

@@ -491,3 +491,80 @@ ORIGINAL_TITLE_RE = re.compile(r"^[（(]\s*原标题\s*[:：].{1,120}[）)]$")
 STATED_TZ_RE = re.compile(
     r"^\s*[（(]?\s*(?:(北京时间)|(?:GMT|UTC)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?)"
 )
+
+# --------------------------------------------------------------------------- traditional
+
+#: Traditional forms of the simplified characters in the labels below (来源/來源,
+#: 责任编辑/責任編輯, 记者/記者, 发布时间/發佈時間): Hong Kong and Taiwan pages use them.
+TRADITIONAL: dict[str, str] = {
+    "来": "來", "记": "記", "责": "責", "编": "編", "辑": "輯", "发": "發", "布": "佈",
+    "时": "時", "间": "間", "闻": "聞", "处": "處", "报": "報", "讯": "訊", "电": "電",
+    "摄": "攝", "图": "圖", "审": "審", "实": "實", "习": "習", "员": "員", "评": "評",
+    "论": "論", "执": "執", "笔": "筆", "导": "導", "监": "監", "对": "對", "终": "終",
+    "复": "複", "页": "頁", "关": "關", "闭": "閉", "载": "載", "转": "轉", "网": "網",
+    "视": "視", "频": "頻", "点": "點", "击": "擊", "浏": "瀏", "览": "覽", "阅": "閱",
+    "读": "讀", "号": "號", "见": "見", "约": "約", "杂": "雜", "志": "誌", "综": "綜",
+    "热": "熱", "门": "門", "条": "條", "户": "戶", "体": "體", "传": "傳", "团": "團",
+    "线": "線", "权": "權", "声": "聲", "明": "明", "简": "簡", "介": "介", "备": "備",
+    "属": "屬", "地": "地", "华": "華", "经": "經", "济": "濟", "财": "財", "讲": "講",
+    "师": "師", "专": "專", "长": "長", "书": "書", "务": "務", "会": "會", "协": "協",
+    "厅": "廳", "办": "辦", "机": "機", "单": "單", "开": "開", "详": "詳", "细": "細",
+    "标": "標", "签": "簽", "键": "鍵", "词": "詞", "录": "錄", "注": "註", "册": "冊",
+    "码": "碼", "扫": "掃", "维": "維", "续": "續", "态": "態", "众": "眾", "乐": "樂",
+    "于": "於", "内": "內", "容": "容", "湾": "灣", "港": "港",
+}
+
+
+def trad(pattern: str) -> str:
+    """A regex pattern that also matches the traditional forms of its simplified label
+    characters: 来源 becomes [来來]源; inside a character class the form is added."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i: i + 2])
+            i += 2
+            continue
+        t = TRADITIONAL.get(c)
+        if in_class:
+            if c == "]":
+                in_class = False
+            out.append(c + (t or ""))
+        elif c == "[":
+            in_class = True
+            out.append(c)
+            if pattern[i + 1: i + 2] == "]":  # a "]" first in a class is a literal
+                out.append("]")
+                i += 1
+        else:
+            out.append(f"[{c}{t}]" if t else c)
+        i += 1
+    return "".join(out)
+
+
+def trad_words(words: frozenset[str]) -> frozenset[str]:
+    """``words`` and their traditional forms."""
+    return words | {"".join(TRADITIONAL.get(c, c) for c in w) for w in words}
+
+
+def _with_traditional(rx: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(trad(rx.pattern), rx.flags)
+
+
+for _name in (
+    "SOURCE_LABEL_RE", "SOURCE_LABEL_LOOSE_RE", "AUTHOR_LABEL_RE", "ROLE_PREFIX_RE",
+    "BYLINE_TAIL_RE", "NOT_NAME_SUFFIX_RE", "BYLINE_PREFIX_RE", "BYLINE_BAD_PREFIX_RE",
+    "BYLINE_END_RE", "EDITOR_LABEL_RE", "EDITOR_FIELD_LABEL_RE", "ANY_LABEL_RE",
+    "BYLINE_PAREN_RE", "BYLINE_ROLE_RE", "BYLINE_SKIP_ROLE_RE", "BYLINE_ANY_ROLE_RE",
+    "DATE_LABEL_RE", "BAD_DATE_CONTEXT_RE", "SHORT_DATE_RE", "LEAD_OUTLET_RE",
+    "SLASH_BYLINE_RE", "SLASH_LABELS_RE", "OUTLET_SUFFIX_RE", "NOT_OUTLET_PREFIX_RE",
+    "ORIGINAL_TITLE_RE", "PHOTO_CREDIT_RE", "STATED_TZ_RE", "ISSUER_LABEL_RE",
+    "CITATION_RE", "NOT_NAME_PART_RE", "MONTH_DATE_RE",
+):
+    globals()[_name] = _with_traditional(globals()[_name])
+DATE_PATTERNS = tuple(_with_traditional(rx) for rx in DATE_PATTERNS)
+REPORTER_PREFIX = trad(REPORTER_PREFIX)
+NOT_NAMES = trad_words(NOT_NAMES)
+GENERIC_SOURCES = trad_words(GENERIC_SOURCES)
+PLATFORM_NAMES = trad_words(PLATFORM_NAMES)
