@@ -65,9 +65,11 @@ class Page:
 
 def person_names(value: str) -> list[str]:
     """Names clean-up, defined once: staff codes, role words and brackets stripped, split on
-    、，, and spaces, each kept only when it is a person's name."""
+    、，, and spaces, each kept only when it is a person's name. A photo credit gives none."""
+    if rules.PHOTO_CREDIT_RE.search(value):
+        return []  # 吴敏 摄 / 图/视觉中国: who took a picture is not an author
     value = rules.STAFF_CODE_RE.sub("", value)
-    value = re.split(r"发自|报道|(?<=\S)\s*摄(?:影)?(?:\s|$)", value)[0]
+    value = re.split(r"发自|報道|报道", value)[0]
     value = rules.ROLE_PREFIX_RE.sub("", value.strip(" :：()（）[]【】"))
     return [n for n in metadata.split_names(value) if is_person_name(n)]
 
