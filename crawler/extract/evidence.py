@@ -69,7 +69,7 @@ def person_names(value: str) -> list[str]:
     if rules.PHOTO_CREDIT_RE.search(value):
         return []  # 吴敏 摄 / 图/视觉中国: who took a picture is not an author
     value = rules.STAFF_CODE_RE.sub("", value)
-    value = re.split(r"发自|報道|报道", value)[0]
+    value = rules.BYLINE_TAIL_RE.sub("", re.split(r"发自|發自", value)[0].strip())
     value = rules.ROLE_PREFIX_RE.sub("", value.strip(" :：()（）[]【】"))
     return [n for n in metadata.split_names(value) if is_person_name(n)]
 
@@ -147,7 +147,8 @@ def _marked_source(p: Page, where: tuple[str, ...]) -> Evidence | None:
                     v = None  # a person in a "from" element
             if v:
                 return Evidence(v, "source.marked_element", t)
-        elif kind == "author" and len(t) <= 30 and is_outlet(t) and not person_names(t):
+        elif (kind == "author" and len(t) <= 30 and is_outlet(t) and not person_names(t)
+              and not rules.AUTHOR_LABEL_RE.search(t)):
             # An outlet where an author was expected: it is the source, never the author.
             v = _source_value(rules.AUTHOR_LABEL_RE.sub("", t))
             if v:
@@ -162,11 +163,19 @@ _DATE_BAR_RE = re.compile(rules.trad(
 ))
 
 
+#: The outlet before the time: 新华社 2018-03-01 10:21:00 (toutiao, baijiahao).
+_BAR_DATE_RE = re.compile(rules.trad(
+    r"^\s*([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9]{1,15})\s*[·•|｜/\s]\s*"
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*(?:\d{1,2}[:：]\d{2}"
+    r"(?:[:：]\d{2})?)?\s*$"
+))
+
+
 def _src_date_bar(p: Page) -> Evidence | None:
     for t in p.header:
         if len(t) > 60:
             continue
-        m = _DATE_BAR_RE.search(t)
+        m = _DATE_BAR_RE.search(t) or _BAR_DATE_RE.match(t)
         if m:
             v = _source_value(m.group(1))
             if v and (is_outlet(v) or v in rules.PLATFORM_NAMES) and not person_names(v):

@@ -97,8 +97,18 @@ def _read_script(key: str, text: str) -> tuple[str, str] | None:
             if re.search(r"[\u4e00-\u9fff]", v) and not re.search(r"[/=%{}]|http", v):
                 return v, m.group(0)
         return None
-    m = rules.SCRIPT_TIME_RE.search(text)
-    return (m.group(1), m.group(0)) if m else None
+    # A date with a time (or a timestamp) over a date alone: var publish_time = "2019-05-13"
+    # and var ct = "1557710590" on the same WeChat page.
+    first = None
+    for i, m in enumerate(rules.SCRIPT_TIME_RE.finditer(text)):
+        v = m.group(1)
+        if v.isdigit() or ":" in v:
+            return v, m.group(0)
+        if first is None:
+            first = (v, m.group(0))
+        if i >= 20:
+            break
+    return first
 
 
 def _jsonld_objects(data: object, depth: int = 0) -> Iterable[dict]:
@@ -575,7 +585,7 @@ _VALUE_END_RE = re.compile(
     r"\s{2}|[|｜【】\[\]<>()（）]|" + rules.ANY_LABEL_RE.pattern
     + r"|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}",
 )
-_STRIP_CHARS = " \t:：,，。;；、|｜·•-—_/\\'\"“”‘’()（）[]【】<>《》"
+_STRIP_CHARS = " \t:：,，。;；、|｜·•-—_/／\\'\"“”‘’()（）[]【】<>《》"
 
 
 def _value_after(text: str, start: int, *, max_len: int = 40) -> str:

@@ -233,7 +233,7 @@ ROLE_PREFIX_RE = re.compile(
 )
 #: Text after the names in a byline line: "彭冲 山东冠县报道", "罗科苏盈发自北京".
 BYLINE_TAIL_RE = re.compile(
-    r"(?:\s*[\u4e00-\u9fff]{0,8}报道|\s*发自.*|\s*[\u4e00-\u9fff]{0,8}电|\s*[/／]\s*(?:文|图|摄).*)$"
+    r"(?:\s*[\u4e00-\u9fff]{0,8}报[道导]|\s*发自.*|\s*[\u4e00-\u9fff]{0,8}电|\s*[/／]\s*(?:文|图|摄).*)$"
 )
 #: Name tokens ending like this are roles or phrases, not names.
 NOT_NAME_SUFFIX_RE = re.compile(r"(?:记者|通讯员|编辑|报道|评论员|实习生|摄影|供图|出品|发布)$")
@@ -336,7 +336,7 @@ BYLINE_ANY_ROLE_RE = re.compile(
     r"摄影?|图|编辑|责编|视频|制图|文)\s*[/／:：]?"
 )
 
-NAME_SPLIT_RE = re.compile(r"[\s、，,;；/|和及与]+")
+NAME_SPLIT_RE = re.compile(r"[\s、，,;；/／|｜和及与]+")
 
 # --------------------------------------------------------------------------- dates
 
