@@ -106,6 +106,14 @@ def _extract(
         inside.update(n.iter())
     idxs = [i for i, ln in enumerate(lines) if ln.owner in inside]
     title, tidx = metadata.find_title(lines, head, idxs[0] if idxs else None)
+    if tidx is not None:
+        moved = maintext.headline_column(nodes, lines[tidx].owner, blocks)
+        if moved is not nodes:
+            nodes = moved
+            inside = set()
+            for n in nodes:
+                inside.update(n.iter())
+            idxs = [i for i, ln in enumerate(lines) if ln.owner in inside]
     if idxs:
         b_start, b_end = idxs[0], idxs[-1]
     else:

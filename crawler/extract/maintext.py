@@ -371,6 +371,50 @@ def select_nodes(root: etree._Element, blocks: list[_Stats] | None = None
     return nodes
 
 
+def headline_column(nodes: list[etree._Element], headline: etree._Element | None,
+                    blocks: list[_Stats]) -> list[etree._Element]:
+    """A short article (a 快讯 of two or three sentences) beside a sidebar that holds more
+    prose: when the selected text is not in the headline's column (the child, holding the
+    headline, of the nearest ancestor the two share) but that column holds two or more
+    sentences of its own, the column's best block is the article. Otherwise ``nodes``
+    unchanged. Runs on :func:`select_nodes`' scores (after the walk)."""
+    if not nodes or headline is None:
+        return nodes
+    best = nodes[0]
+    if _contains(best, headline) or _contains(headline, best):
+        return nodes
+    column = headline
+    for anc in headline.iterancestors():
+        if anc is best or _contains(anc, best):
+            break
+        column = anc
+    if column is headline or column.tag in ("body", "html"):
+        return nodes
+    inside = [st for st in blocks if not st.excluded and st.score > 0 and _contains(column, st.el)]
+    prose = [st for st in inside if st.punct >= 1 and st.text - st.link >= 15
+             and not _SUMMARY_RE.match("".join(st.el.itertext()).strip())]
+    if sum(st.text - st.link for st in prose) < 30 or sum(st.punct for st in prose) < 3:
+        return nodes
+    top = max(prose, key=lambda st: (_final(st), -st.order))
+    if top.tag in ("p", "font", "span", "li", "dd") and top.parent is not None:
+        top = top.parent
+    if top.el is not column and not _contains(column, top.el):
+        return nodes
+    words = _attr_words(top.el)
+    if not rules.POSITIVE_ATTR_RE.search(words) or _SUMMARY_ATTR_RE.search(words):
+        return nodes  # only a block named as the text (a lead or summary stays out)
+    return [top.el]
+
+
+_SUMMARY_ATTR_RE = re.compile(r"summary|desc|intro|lead|abstract|digest|zhaiyao|daodu|subtitle")
+#: A summary or lead-in above the text, not the article: 摘要： / 导读： / 核心提示：
+_SUMMARY_RE = re.compile(rules.trad(r"^[【\[]?\s*(?:摘要|导读|核心提示|内容提要|提要|编者按|简介)"))
+
+
+def _contains(outer: etree._Element, inner: etree._Element) -> bool:
+    return any(a is outer for a in inner.iterancestors())
+
+
 # --------------------------------------------------------------------------- lines
 
 
