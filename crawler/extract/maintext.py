@@ -390,7 +390,8 @@ def headline_column(nodes: list[etree._Element], headline: etree._Element | None
         column = anc
     if column is headline or column.tag in ("body", "html"):
         return nodes
-    inside = [st for st in blocks if not st.excluded and st.score > 0 and _contains(column, st.el)]
+    by_el = {st.el: st for st in blocks if not st.excluded and st.score > 0}
+    inside = [by_el[e] for e in column.iter() if e in by_el and e is not column]
     prose = [st for st in inside if st.punct >= 1 and st.text - st.link >= 15
              and not _SUMMARY_RE.match("".join(st.el.itertext()).strip())]
     if sum(st.text - st.link for st in prose) < 30 or sum(st.punct for st in prose) < 3:
