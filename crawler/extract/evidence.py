@@ -172,18 +172,30 @@ _BAR_DATE_RE = re.compile(rules.trad(
 
 
 def _src_date_bar(p: Page) -> Evidence | None:
+    own = _site_names(p)
     for t in p.header:
         if len(t) > 60:
             continue
         m = _DATE_BAR_RE.search(t) or _BAR_DATE_RE.match(t)
         if m:
             v = _source_value(m.group(1))
+            if v in own:
+                continue  # the portal's own name in its bar ("2022-09-21 10:11 杭州网")
             if v and (is_outlet(v) or v in rules.PLATFORM_NAMES) and not person_names(v):
                 return Evidence(v, "source.date_bar", t)
     return None
 
 
 _SLASH_HINT_RE = re.compile(r"[/／|｜]")
+
+
+def _site_names(p: Page) -> set[str]:
+    """The site's own names: the parts of <title> after the headline, og:site_name."""
+    names = {p.head.meta.get("og:site_name", "").strip()}
+    if p.head.title:
+        parts = [x.strip() for x in rules.TITLE_SPLIT_RE.split(p.head.title) if x and x.strip()]
+        names.update(parts[1:])
+    return names - {""}
 
 
 def _slash(texts: list[str]) -> tuple[list[str], str, str] | None:
