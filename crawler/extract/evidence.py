@@ -117,7 +117,7 @@ def _src_header_label(p: Page) -> Evidence | None:
 def _labelled_source(texts: list[str], rule: str, tail: tuple[str, ...] | list[str] = ()
                      ) -> Evidence | None:
     for t in texts:
-        if "源" not in t and "出处" not in t:
+        if "源" not in t and "出处" not in t and "出處" not in t:
             continue  # every SOURCE_LABEL_RE label has one of them
         v = metadata.find_source([t])
         if v and t in tail and _source_person(t):
@@ -280,11 +280,18 @@ def _jsonld_names(p: Page, key: str) -> list[tuple[str, str]]:
 
 
 def _src_jsonld(p: Page) -> Evidence | None:
+    """JSON-LD author that is an organisation, else a publisher that is not the site
+    itself (a syndicating portal's JSON-LD naming the original outlet)."""
     for typ, name in _jsonld_names(p, "author"):
         if typ != "Person" and is_outlet(name) and not person_names(name):
             v = _source_value(name)
             if v:
                 return Evidence(v, "source.jsonld", f'"author": "{name}"')
+    own = _site_names(p)
+    for _typ, name in _jsonld_names(p, "publisher"):
+        v = _source_value(name)
+        if v and v not in own and is_outlet(v) and not any(v in o or o in v for o in own):
+            return Evidence(v, "source.jsonld", f'"publisher": "{name}"')
     return None
 
 

@@ -191,6 +191,7 @@ META_DATE_NAMES: tuple[str, ...] = (
     "og:release_date", "publishdate", "publish_date", "pubdate", "published_time",
     "publication_date", "publishtime", "publish-time", "weibo:article:create_at",
     "sailthru.date", "datepublished", "dc.date.issued", "dc.date", "dcterms.created",
+    "ptime", "pubtime", "publish_time", "og:time", "release_date", "releasedate",
     "date", "creationdate", "article.published", "originalpublicationdate", "firstpublishedtime",
     "article:modified_time", "lastmodified", "dateupdate", "dateupdated", "dc.date.modified",
 )
