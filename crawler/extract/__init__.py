@@ -130,12 +130,7 @@ def _extract(
     zone = lines[z_start: b_end + 10]
     # Elements whose class/id names a field, near the article (before the text is taken
     # out of the tree).
-    owner_line: dict[etree._Element, int] = {}
-    for i in range(z_start, min(len(lines), b_end + 15)):
-        owner = lines[i].owner
-        if owner is not None and owner not in owner_line:
-            owner_line[owner] = i
-    marked = evidence.marked_elements(owner_line, z_start, b_end + 15, (b_start, b_end))
+    marked = evidence.marked_elements(lines, z_start, b_end + 15, (b_start, b_end))
 
     # Without profile selectors the page tree is not needed after this: no copy.
     body = maintext.body_from_nodes(nodes, title, in_place=not fields)
@@ -161,7 +156,7 @@ def _extract(
         header_bylines=[ln.text for ln in header if len(ln.text) < 60 and ln.link_ratio < 0.5],
         after_title=after_title, pars=pars, title=title,
         lead=next((t for t in all_pars[:8] if len(t) >= 20), ""),
-        marked=marked,
+        find_marked=None if fields else (lambda: marked),
         tail=[ln.text for ln in lines[max(b_start, b_end - 2): b_end + 6]],
     )
     found = evidence.resolve(page)

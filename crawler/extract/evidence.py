@@ -48,10 +48,18 @@ class Page:
     title: str | None
     #: The last lines of the text and the lines after it.
     tail: list[str] = field(default_factory=list)
-    #: (kind, text, where) of elements whose class/id names a field, in page order, near
-    #: the article; where is "header" (above the text), "body" or "after".
-    marked: list[tuple[str, str, str]] = field(default_factory=list)
+    #: A function giving (kind, text, where) of the elements whose class/id names a field,
+    #: in page order, near the article (where: "header" above the text, "body" or
+    #: "after"); called once, when a rule first needs them.
+    find_marked: Callable[[], list[tuple[str, str, str]]] | None = None
+    _marked: list[list[tuple[str, str, str]]] = field(default_factory=list)
     _slash_hit: list[tuple[list[str], str, str] | None] = field(default_factory=list)
+
+    @property
+    def marked(self) -> list[tuple[str, str, str]]:
+        if not self._marked:
+            self._marked.append(self.find_marked() if self.find_marked else [])
+        return self._marked[0]
 
     def slash(self) -> tuple[list[str], str, str] | None:
         """(names, outlet, line) of a 孙丽/某某青年报 byline (computed once)."""
@@ -548,21 +556,23 @@ def resolve(page: Page) -> dict[str, Evidence | None]:
 # --------------------------------------------------------------------------- marked elements
 
 
-def marked_elements(owner_line: dict[etree._Element, int], lo: int, hi: int,
-                    body: tuple[int, int]) -> list[tuple[str, str, str]]:
+def marked_elements(lines: list[cleaning.Line], lo: int, hi: int, body: tuple[int, int]
+                    ) -> list[tuple[str, str, str]]:
     """(kind, text, where) of the short elements whose class/id names a field (source,
     author, editor), in page order, whose line lies in ``lines[lo:hi]``; where is "header",
     "body" or "after" as the line is before, in or after ``lines[body[0]:body[1] + 1]``.
 
-    Only the blocks holding those lines (``owner_line``: block -> its first line), their
-    parents and their inline descendants are looked at, and in the text only its first and
-    last lines."""
+    Only the blocks holding those lines, their parents and their inline descendants are
+    looked at, and in the text only its first and last lines."""
     out: list[tuple[str, str, str]] = []
     block_tags = rules.BLOCK_TAGS
     seen: set[etree._Element] = set()
-    for owner, idx in owner_line.items():
-        if not lo <= idx < hi or body[0] + 3 < idx < body[1] - 5:
-            continue  # not in the middle of the text
+    hi = min(hi, len(lines))
+    idxs = [*range(lo, min(hi, body[0] + 4)), *range(max(lo, body[0] + 4, body[1] - 5), hi)]
+    for idx in idxs:
+        owner = lines[idx].owner
+        if owner is None or owner in seen:
+            continue
         pos = "header" if idx < body[0] else "body" if idx <= body[1] else "after"
         parent = owner.getparent()
         if parent is not None and parent not in seen:
@@ -574,7 +584,7 @@ def marked_elements(owner_line: dict[etree._Element, int], lo: int, hi: int,
             if el in seen:
                 continue
             seen.add(el)
-            if _mark(el, pos, out):
+            if _mark(el, pos, out) or not len(el):
                 continue
             stack.extend(c for c in reversed(el)
                          if isinstance(c.tag, str) and c.tag not in block_tags)
@@ -587,8 +597,14 @@ _MARK_HINT_RE = re.compile(
 
 
 def _mark(el: etree._Element, pos: str, out: list[tuple[str, str, str]]) -> bool:
-    words = f"{el.get('class') or ''} {el.get('id') or ''} {el.get('rel') or ''}"
-    if len(words) <= 2 or not _MARK_HINT_RE.search(words):
+    attrib = el.attrib
+    if not attrib:
+        return False
+    cls, eid, rel = attrib.get("class"), attrib.get("id"), attrib.get("rel")
+    if not (cls or eid or rel):
+        return False
+    words = f"{cls or ''} {eid or ''} {rel or ''}"
+    if not _MARK_HINT_RE.search(words):
         return False
     words = words.lower()
     kind = next((k for k, rx in rules.MARKED_ATTR_RES.items() if rx.search(words)), None)

@@ -89,14 +89,30 @@ def read_head(root: etree._Element) -> Head:
     return head
 
 
+#: Substrings every SCRIPT_SOURCE_RE key contains, in the case it is written (a quick test
+#: before the regex).
+_SCRIPT_SOURCE_KEYS = ("source", "Source", "SOURCE", "media", "Media", "nickname", "nick_name",
+                       "copyfrom")
+
+
 def _read_script(key: str, text: str) -> tuple[str, str] | None:
     """The outlet ("source") or publication time ("time") an inline script config names."""
+    text = text[: rules.SCRIPT_SCAN_CHARS]
     if key == "source":
-        for m in rules.SCRIPT_SOURCE_RE.finditer(text):
-            v = m.group(1).strip()
-            if re.search(r"[\u4e00-\u9fff]", v) and not re.search(r"[/=%{}]|http", v):
-                return v, m.group(0)
-        return None
+        # The regex only where a key's stem occurs (str.find runs in C): first match wins.
+        best: tuple[int, str, str] | None = None
+        for stem in _SCRIPT_SOURCE_KEYS:
+            i = text.find(stem)
+            while i >= 0 and (best is None or i < best[0]):
+                lo = max(0, i - 12)
+                for m in rules.SCRIPT_SOURCE_RE.finditer(text, lo, i + len(stem) + 48):
+                    v = m.group(1).strip()
+                    if re.search(r"[\u4e00-\u9fff]", v) and not re.search(r"[/=%{}]|http", v):
+                        if best is None or m.start() < best[0]:
+                            best = (m.start(), v, m.group(0))
+                        break
+                i = text.find(stem, i + len(stem))
+        return (best[1], best[2]) if best else None
     # A date with a time (or a timestamp) over a date alone: var publish_time = "2019-05-13"
     # and var ct = "1557710590" on the same WeChat page.
     first = None
@@ -505,19 +521,26 @@ def find_date_evidence(head: Head, header: list[str], zone: list[str],
     to the headline wins over <meta>, JSON-LD, script variables and the URL."""
     year = year_hint(url, header)
 
+    found_time = False  # a candidate with a clock time was found before the scripts
+
     def candidates() -> Iterator[tuple[str, tuple[DateValue, str] | None]]:
-        yield "published_at.headline_bar", _line_dates(header, year)
+        nonlocal found_time
+        c = _line_dates(header, year)
+        found_time = c is not None and c[0].h is not None
+        yield "published_at.headline_bar", c
         for key in rules.META_DATE_NAMES:
             v = head.meta.get(key)
             if v:
                 dv = parse_date(v) or parse_compact_date(v)
                 tag = f'<meta name="{key}" content="{v}">'
+                found_time = found_time or (dv is not None and dv.h is not None)
                 yield "published_at.meta", (dv, tag) if dv else None
         v = _jsonld_get(head, "datePublished") or _jsonld_get(head, "dateCreated")
         if isinstance(v, str):
             dv = parse_date(v)
+            found_time = found_time or (dv is not None and dv.h is not None)
             yield "published_at.jsonld", (dv, f'"datePublished": "{v}"') if dv else None
-        hit = head.script("time")
+        hit = head.script("time") if not found_time else None  # only when needed
         if hit:
             dv = script_date(hit[0])
             yield "published_at.script_variable", (dv, hit[1]) if dv else None

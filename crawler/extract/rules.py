@@ -459,8 +459,10 @@ SCRIPT_TIME_RE = re.compile(
     r"""(1[3-9]\d{8}(?:\d{3})?|(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?)"""
     r"""(?![\d])""",
 )
-#: Largest inline script searched for SCRIPT_SOURCE_RE / SCRIPT_TIME_RE.
+#: Largest inline script kept for SCRIPT_SOURCE_RE / SCRIPT_TIME_RE, and how much of each
+#: is searched (configs sit at the top of their script).
 SCRIPT_MAX_CHARS = 400_000
+SCRIPT_SCAN_CHARS = 60_000
 
 #: The outlet opening the text: 某某报讯 / 某某报快讯 / 新华社北京9月21日电 / 中新网3月2日电.
 LEAD_OUTLET_RE = re.compile(
