@@ -303,11 +303,15 @@ def _src_jsonld(p: Page) -> Evidence | None:
     return None
 
 
+#: Lead words that are not an outlet: 本报讯 (the page's own paper, named elsewhere), 据…消息.
+_NOT_LEAD_OUTLET_RE = re.compile(rules.trad(r"^(?:本|据|记者|从|近日|日前|今天|今日|昨天|昨日)"))
+
+
 def _src_lead(p: Page) -> Evidence | None:
     m = rules.LEAD_OUTLET_RE.match(p.lead)
     if m:
         v = _source_value(m.group(1))
-        if v and not v.startswith("本"):
+        if v and not _NOT_LEAD_OUTLET_RE.match(v):
             return Evidence(v, "source.lead_outlet", m.group(0))
     return None
 
