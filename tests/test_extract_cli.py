@@ -160,3 +160,13 @@ def test_crawler_and_extract_share_the_binary_check() -> None:
 ])
 def test_names_clean_up(value: str, names: list[str]) -> None:
     assert person_names(value) == names
+
+
+def test_every_evidence_rule_is_documented() -> None:
+    from crawler.extract import evidence, rules
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for chain in rules.FIELD_RULES.values():
+        for rule in chain:
+            assert rule in evidence.RULES, rule
+            assert f"`{rule}`" in readme, f"README lacks {rule}"
