@@ -156,7 +156,7 @@ def _extract(
         header_bylines=[ln.text for ln in header if len(ln.text) < 60 and ln.link_ratio < 0.5],
         after_title=after_title, pars=pars, title=title,
         lead=next((t for t in all_pars[:8] if len(t) >= 20), ""),
-        find_marked=None if fields else (lambda: marked),
+        find_marked=lambda: marked,
         tail=[ln.text for ln in lines[max(b_start, b_end - 2): b_end + 6]],
     )
     found = evidence.resolve(page)
