@@ -171,9 +171,9 @@ _DATE_BAR_RE = re.compile(rules.trad(
 ))
 
 
-#: The outlet before the time: 新华社 2018-03-01 10:21:00 (toutiao, baijiahao).
+#: The outlet right before the time: 新华社 2018-03-01 10:21:00, 原创 新华社 2018-03-01 (toutiao).
 _BAR_DATE_RE = re.compile(rules.trad(
-    r"^\s*([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9]{1,15})\s*[·•|｜/\s]\s*"
+    r"(?<![\u4e00-\u9fffA-Za-z0-9])([\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9]{1,15})\s*[·•|｜/\s]\s*"
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*(?:\d{1,2}[:：]\d{2}"
     r"(?:[:：]\d{2})?)?\s*$"
 ))
@@ -184,7 +184,7 @@ def _src_date_bar(p: Page) -> Evidence | None:
     for t in p.header:
         if len(t) > 60:
             continue
-        m = _DATE_BAR_RE.search(t) or _BAR_DATE_RE.match(t)
+        m = _DATE_BAR_RE.search(t) or _BAR_DATE_RE.search(t)
         if m:
             v = _source_value(m.group(1))
             if v in own:
