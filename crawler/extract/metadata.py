@@ -596,10 +596,17 @@ def _visible_time_for(dv: DateValue, texts: list[str]) -> tuple[int, int, int] |
             continue
         if not (day_re.search(t) and mon_re.search(t)):
             continue
-        m = re.search(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)", t)
-        if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
-            return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        m = _CLOCK_RE.search(t)
+        if m and int(m.group(2)) < 24 and int(m.group(3)) < 60:
+            return (_twelve_hour(int(m.group(2)), m.group(1)), int(m.group(3)),
+                    int(m.group(4) or 0))
     return None
+
+
+#: A clock time, with the 12-hour word before it when there is one (下午 2:05).
+_CLOCK_RE = re.compile(
+    r"(?:(上午|下午|早上|晚上|凌晨|中午|傍晚|晚间|夜间|夜里)\s*)?(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)"
+)
 
 
 # --------------------------------------------------------------------------- labels
