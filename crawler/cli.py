@@ -346,24 +346,44 @@ def _print_report(report: Any, quiet: bool) -> None:
 @click.option(
     "--encoding", help="Charset to assume, as if sent in the HTTP header (default: detect)."
 )
-def extract(inputs: tuple[str, ...], page_url: str | None, encoding: str | None) -> None:
+@click.option(
+    "--explain", is_flag=True,
+    help="Print, per field, the value and its evidence (rule name and matched text) "
+    "instead of JSON Lines.",
+)
+@library_errors
+def extract(inputs: tuple[str, ...], page_url: str | None, encoding: str | None,
+            explain: bool) -> None:
     """Extract articles from saved pages or URLs, as JSON Lines on stdout.
 
     One object per input with keys file (the input as given), url, title,
-    published_at, source, author, editor and body; null where unknown. An input
-    that cannot be read gives an object with an "error" key and the run goes on.
+    published_at, source, author, editor and body; null where unknown. FILE may be
+    "-" for standard input. An input that cannot be read or is not an HTML page (an
+    image, an archive, a database) gives an object with an "error" key, the run goes
+    on and exits 1. An unknown --encoding exits 2.
 
     \b
     Example:
         newsarchive extract page.html --url https://www.ccn.com.cn/Content/2022/09-21/1.html
         newsarchive extract saved/*.html > articles.jsonl
+        curl -s https://example.com/a.html | newsarchive extract -
+        newsarchive extract --explain page.html
     """
-    from crawler.extract_files import extract_inputs
+    from crawler.extract_files import extract_inputs, format_explained
 
     if page_url and len(inputs) > 1:
         raise click.UsageError("--url goes with a single FILE")
-    for record in extract_inputs(inputs, page_url=page_url, encoding=encoding):
-        click.echo(json.dumps(record, ensure_ascii=False))
+    failed = 0
+    for record in extract_inputs(inputs, page_url=page_url, encoding=encoding,
+                                 explain=explain):
+        failed += "error" in record
+        if explain:
+            click.echo(format_explained(record))
+        else:
+            click.echo(json.dumps(record, ensure_ascii=False))
+    if failed:
+        raise CommandError(f"{failed} of {len(inputs)} inputs could not be extracted",
+                           int(ExitCode.PARTIAL))
 
 
 # -- sites ---------------------------------------------------------------------------------

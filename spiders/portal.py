@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 
 from crawler.archive import Archive, utcnow
 from crawler.errors import ArchiveError
+from crawler.extract.decoding import not_html_reason
 from crawler.items import Article, RawPage
 from crawler.middlewares import describe_failure
 from crawler.profiles import Profile, load_profile
@@ -32,8 +33,6 @@ from crawler.urls import canonical_url
 from crawler.worker import POOL, extract_page
 
 _HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain", b"application/xml")
-_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b")
 
 
 def _truthy(value: Any) -> bool:
@@ -288,15 +287,12 @@ class PortalSpider(scrapy.Spider):
             self.record_error(response.url, "empty response (HTTP 200 with no content)")
             return False
         ctype = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
-        if (ctype and not ctype.startswith(_HTML_TYPES)) or body.lstrip()[:4].startswith(
-            _BINARY_MAGIC
-        ):
-            shown = ctype.decode("latin-1") or "binary content"
-            self.record_error(response.url, f"not an HTML page ({shown})")
+        if ctype and not ctype.startswith(_HTML_TYPES):
+            self.record_error(response.url, f"not an HTML page ({ctype.decode('latin-1')})")
             return False
-        nuls = body.count(b"\0")
-        if nuls > len(body) // 100 and not body.startswith(_UTF16_32_BOMS):
-            self.record_error(response.url, f"corrupt page: {nuls} NUL bytes in {len(body)}")
+        reason = not_html_reason(body)  # the same check as `newsarchive extract`
+        if reason:
+            self.record_error(response.url, reason)
             return False
         return True
 

@@ -17,10 +17,11 @@ from lxml import etree
 
 from crawler.items import Article
 
-from . import cleaning, maintext, metadata
+from . import cleaning, evidence, maintext, metadata
 from .decoding import decode_html
+from .evidence import Evidence
 
-__all__ = ["extract", "decode_html"]
+__all__ = ["extract", "explain", "decode_html", "Evidence"]
 
 _FIELD_NAMES = ("title", "published_at", "source", "author", "editor", "body")
 
@@ -34,7 +35,7 @@ def extract(
 ) -> Article:
     """Extract an article from raw response bytes. Never raises."""
     try:
-        return _extract(data, url, http_encoding, fields)
+        return _extract(data, url, http_encoding, fields)[0]
     except Exception:  # noqa: BLE001 - the contract is "never raise"
         if os.environ.get("NEWSARCHIVE_EXTRACT_DEBUG"):
             raise
@@ -61,15 +62,33 @@ def _select(root: etree._Element, selector: str) -> list[etree._Element]:
         return []
 
 
+def explain(
+    data: bytes,
+    url: str | None = None,
+    *,
+    http_encoding: str | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> tuple[Article, dict[str, Evidence | None]]:
+    """:func:`extract`, and for each field the evidence its value came from (the rule's
+    name and the text it matched; None where the field was not found)."""
+    try:
+        art, found = _extract(data, url, http_encoding, fields)
+    except Exception:  # noqa: BLE001 - the contract is "never raise"
+        if os.environ.get("NEWSARCHIVE_EXTRACT_DEBUG"):
+            raise
+        art, found = Article(url=url), {}
+    return art, {f: found.get(f) for f in _FIELD_NAMES}
+
+
 def _extract(
     data: bytes, url: str | None, http_encoding: str | None, fields: Mapping[str, str] | None
-) -> Article:
+) -> tuple[Article, dict[str, Evidence | None]]:
     if not isinstance(data, bytes | bytearray | memoryview):
-        return Article(url=url)
+        return Article(url=url), {}
     text, _encoding = decode_html(bytes(data), http_encoding)
     root = cleaning.parse(text)
     if root is None:
-        return Article(url=url)
+        return Article(url=url), {}
     head = metadata.read_head(root)
     page_url = url or head.url
     cleaning.prune(root)
@@ -87,13 +106,16 @@ def _extract(
         inside.update(n.iter())
     idxs = [i for i, ln in enumerate(lines) if ln.owner in inside]
     title, tidx = metadata.find_title(lines, head, idxs[0] if idxs else None)
-    # Without profile selectors the page tree is not needed after this: no copy.
-    body = maintext.body_from_nodes(nodes, title, in_place=not fields)
+    if tidx is not None:
+        moved = maintext.headline_column(nodes, lines[tidx].owner, blocks)
+        if moved is not nodes:
+            nodes = moved
+            inside = set()
+            for n in nodes:
+                inside.update(n.iter())
+            idxs = [i for i, ln in enumerate(lines) if ln.owner in inside]
     if idxs:
         b_start, b_end = idxs[0], idxs[-1]
-        attrs = maintext.document_attributes(lines, b_start) if body else []
-        if attrs:
-            body = "\n".join(attrs) + "\n" + body
     else:
         b_start, b_end = (tidx or 0), min(len(lines) - 1, (tidx or 0) + 40)
     if tidx is not None and tidx <= b_start:
@@ -106,6 +128,16 @@ def _extract(
         header = lines[max(0, b_start - 8): b_start + 3]
         z_start = max(0, b_start - 8)
     zone = lines[z_start: b_end + 10]
+    # Elements whose class/id names a field, near the article (before the text is taken
+    # out of the tree).
+    marked = evidence.marked_elements(lines, z_start, b_end + 15, (b_start, b_end))
+
+    # Without profile selectors the page tree is not needed after this: no copy.
+    body = maintext.body_from_nodes(nodes, title, in_place=not fields)
+    if idxs and body:
+        attrs = maintext.document_attributes(lines, b_start)
+        if attrs:
+            body = "\n".join(attrs) + "\n" + body
     header_t = [ln.text for ln in header]
     zone_t = [ln.text for ln in zone if ln.link_ratio < 0.9 or len(ln.text) < 40]
 
@@ -114,22 +146,36 @@ def _extract(
 
     short_t = header_t + [t for t in zone_t if len(t) < 100]
     byline_t = [ln.text for ln in header + zone if len(ln.text) < 60 and ln.link_ratio < 0.5]
-    pars = body.split("\n") if body else []
-    pars = pars[:3] + pars[-3:] if len(pars) > 6 else pars
+    all_pars = body.split("\n") if body else []
+    pars = all_pars[:3] + all_pars[-3:] if len(all_pars) > 6 else all_pars
     after_title = [ln.text for ln in lines[tidx + 1: tidx + 4]
                    if ln.link_ratio < 0.5] if tidx is not None else []
+
+    page = evidence.Page(
+        head=head, header=header_t, short=short_t, bylines=byline_t,
+        header_bylines=[ln.text for ln in header if len(ln.text) < 60 and ln.link_ratio < 0.5],
+        after_title=after_title, pars=pars, title=title,
+        lead=next((t for t in all_pars[:8] if len(t) >= 20), ""),
+        find_marked=lambda: marked,
+        tail=[ln.text for ln in lines[max(b_start, b_end - 2): b_end + 6]],
+    )
+    found = evidence.resolve(page)
+    when = metadata.find_date_evidence(head, header_t, zone_t, page_t, page_url)
+    if when:
+        found["published_at"] = evidence.Evidence(*when)
+    if title:
+        found["title"] = evidence.Evidence(
+            title, "title.headline" if tidx is not None else "title.head", title)
+    if body:
+        found["body"] = evidence.Evidence(body, "body.main_text", all_pars[0][:80])
 
     art = Article(
         url=url,
         title=title,
-        published_at=metadata.find_date(head, header_t, zone_t, page_t, page_url),
-        source=metadata.find_source(short_t),
-        author=metadata.find_author(short_t, pars, after_title=after_title,
-                                    byline_lines=byline_t, header=header_t,
-                                    header_bylines=[ln.text for ln in header
-                                                    if len(ln.text) < 60 and ln.link_ratio < 0.5],
-                                    title=title),
-        editor=metadata.find_editor(short_t),
+        published_at=when[0] if when else None,
+        source=found["source"].value if found.get("source") else None,
+        author=found["author"].value if found.get("author") else None,
+        editor=found["editor"].value if found.get("editor") else None,
         body=body,
     )
 
@@ -149,4 +195,5 @@ def _extract(
                 )
             if value:
                 setattr(art, name, value)
-    return art
+                found[name] = Evidence(value, f"{name}.profile_selector", selector)
+    return art, found

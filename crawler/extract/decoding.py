@@ -20,6 +20,41 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 
+#: Leading bytes of formats that are never an HTML page, and their names.
+BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "PDF"), (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"), (b"PK\x03\x04", "ZIP archive"), (b"\x1f\x8b", "gzip data"),
+    (b"SQLite format 3\x00", "SQLite database"), (b"BZh", "bzip2 data"),
+    (b"\xfd7zXZ\x00", "xz data"), (b"7z\xbc\xaf", "7z archive"), (b"Rar!", "RAR archive"),
+    (b"\x7fELF", "executable"), (b"wOFF", "font"), (b"wOF2", "font"), (b"OggS", "audio"),
+    (b"ID3", "audio"), (b"fLaC", "audio"), (b"\x28\xb5\x2f\xfd", "zstd data"),
+)
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+#: C0 control bytes that no text page contains (not TAB, LF, FF, CR, ESC or NUL, which
+#: has its own count below).
+_CONTROL_BYTES = bytes(b for b in range(1, 32) if b not in (9, 10, 12, 13, 27))
+
+
+def not_html_reason(data: bytes) -> str | None:
+    """Why ``data`` cannot be an HTML page (a known binary format, NUL bytes, control
+    bytes), or None when it may be one. The crawler and ``newsarchive extract`` both ask
+    this before extracting."""
+    head = data.lstrip()[:16]
+    for magic, name in BINARY_MAGIC:
+        if head.startswith(magic):
+            return f"not an HTML page ({name})"
+    if data.startswith(_UTF16_32_BOMS):
+        return None
+    nuls = data.count(b"\0")
+    if nuls > len(data) // 100:
+        return f"corrupt page: {nuls} NUL bytes in {len(data)}"
+    sample = data[:65536]
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if controls > max(8, len(sample) // 100):
+        return f"not an HTML page (binary content: {controls} control bytes in {len(sample)})"
+    return None
+
+
 def normalize_charset(name: str | None) -> str | None:
     """Map a declared charset label to a Python codec name, or None if unknown."""
     if not name:

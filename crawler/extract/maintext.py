@@ -371,21 +371,69 @@ def select_nodes(root: etree._Element, blocks: list[_Stats] | None = None
     return nodes
 
 
+def headline_column(nodes: list[etree._Element], headline: etree._Element | None,
+                    blocks: list[_Stats]) -> list[etree._Element]:
+    """A short article (a 快讯 of two or three sentences) beside a sidebar that holds more
+    prose: when the selected text is not in the headline's column (the child, holding the
+    headline, of the nearest ancestor the two share) but that column holds two or more
+    sentences of its own, the column's best block is the article. Otherwise ``nodes``
+    unchanged. Runs on :func:`select_nodes`' scores (after the walk)."""
+    if not nodes or headline is None:
+        return nodes
+    best = nodes[0]
+    if _contains(best, headline) or _contains(headline, best):
+        return nodes
+    column = headline
+    for anc in headline.iterancestors():
+        if anc is best or _contains(anc, best):
+            break
+        column = anc
+    if column is headline or column.tag in ("body", "html"):
+        return nodes
+    by_el = {st.el: st for st in blocks if not st.excluded and st.score > 0}
+    inside = [by_el[e] for e in column.iter() if e in by_el and e is not column]
+    prose = [st for st in inside if st.punct >= 1 and st.text - st.link >= 15
+             and not _SUMMARY_RE.match("".join(st.el.itertext()).strip())]
+    if sum(st.text - st.link for st in prose) < 30 or sum(st.punct for st in prose) < 3:
+        return nodes
+    top = max(prose, key=lambda st: (_final(st), -st.order))
+    if top.tag in ("p", "font", "span", "li", "dd") and top.parent is not None:
+        top = top.parent
+    if top.el is not column and not _contains(column, top.el):
+        return nodes
+    words = _attr_words(top.el)
+    if not rules.POSITIVE_ATTR_RE.search(words) or _SUMMARY_ATTR_RE.search(words):
+        return nodes  # only a block named as the text (a lead or summary stays out)
+    return [top.el]
+
+
+_SUMMARY_ATTR_RE = re.compile(r"summary|desc|intro|lead|abstract|digest|zhaiyao|daodu|subtitle")
+#: A summary or lead-in above the text, not the article: 摘要： / 导读： / 核心提示：
+_SUMMARY_RE = re.compile(rules.trad(r"^[【\[]?\s*(?:摘要|导读|核心提示|内容提要|提要|编者按|简介)"))
+
+
+def _contains(outer: etree._Element, inner: etree._Element) -> bool:
+    return any(a is outer for a in inner.iterancestors())
+
+
 # --------------------------------------------------------------------------- lines
 
 
-_META_LINE_RE = re.compile(
+_META_LINE_RE = re.compile(rules.trad(
     r"^[\s(（【\[]*(?:"
     r"(?:文章来源|信息来源|稿件来源|新闻来源|来源于|来源|稿源|作\s*者|记\s*者|通讯员|责任编辑|责\s*编|"
     r"编\s*审|编\s*辑|摄\s*影|发布时间|发表时间|更新时间|时间|日期|点击|浏览)\s*[:：]"
     r")",
-)
+))
 #: A bare date closing an official document or letter: 2022年1月27日.
 _CLOSING_DATE_RE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 _DATELINE_RE = re.compile(
     r"^\D{0,20}(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:：]\d{2}"
     r"(?:[:：]\d{2})?)?"
 )
+
+
+_EDITOR_LINE_RE = re.compile(rules.trad(r"^[(（【\[]\s*(?:责任编辑|责编|编辑|编审)\s*[:：]"))
 
 
 def _is_meta_line(text: str) -> bool:
@@ -402,7 +450,7 @@ def _is_meta_line(text: str) -> bool:
         return not (t.endswith(("。", "！", "？")) and len(rest) >= 6
                     and re.match(r"^[\u4e00-\u9fff]", rest.lstrip(" ，,")))
     # 【编辑:刘欢】 / （责任编辑：孙桂芳）
-    if len(t) < 40 and re.match(r"^[(（【\[]\s*(?:责任编辑|责编|编辑|编审)\s*[:：]", t):
+    if len(t) < 40 and _EDITOR_LINE_RE.match(t):
         return True
     return False
 
@@ -458,6 +506,8 @@ def clean_lines(lines: list[cleaning.Line], title: str | None) -> list[str]:
                 seen.clear()
                 seen_text = 0
             continue
+        if len(out) < 3 and len(t) <= 130 and rules.ORIGINAL_TITLE_RE.match(t):
+            continue  # （原标题：…） heading a repost
         if _is_meta_line(t) and not (seen_text >= 100 and _CLOSING_DATE_RE.match(t)):
             continue
         nt = _nonspace_len(t)

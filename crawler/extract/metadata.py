@@ -38,6 +38,20 @@ class Head:
     meta: dict[str, str] = field(default_factory=dict)
     jsonld: list[dict] = field(default_factory=list)
     url: str | None = None
+    #: Inline scripts' text, read by :meth:`script` only when a field needs them.
+    scripts: list[str] = field(default_factory=list)
+    _script: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+
+    def script(self, key: str) -> tuple[str, str] | None:
+        """What inline script configs say: key "source" or "time" -> (value, matched text)."""
+        if key not in self._script:
+            self._script[key] = None
+            for text in self.scripts:
+                hit = _read_script(key, text)
+                if hit:
+                    self._script[key] = hit
+                    break
+        return self._script[key]
 
 
 def read_head(root: etree._Element) -> Head:
@@ -52,7 +66,11 @@ def read_head(root: etree._Element) -> Head:
         if key and val and key not in head.meta:
             head.meta[key] = val.strip()
     for s in root.iter("script"):
-        if (s.get("type") or "").lower().strip() != "application/ld+json":
+        stype = (s.get("type") or "").lower().strip()
+        if stype != "application/ld+json":
+            if s.text and len(s.text) <= rules.SCRIPT_MAX_CHARS and (
+                    not stype or "javascript" in stype):
+                head.scripts.append(s.text)
             continue
         txt = (s.text or "").strip()
         if not txt or len(txt) > 200000:
@@ -69,6 +87,44 @@ def read_head(root: etree._Element) -> Head:
     if head.url is None:
         head.url = head.meta.get("og:url")
     return head
+
+
+#: Substrings every SCRIPT_SOURCE_RE key contains, in the case it is written (a quick test
+#: before the regex).
+_SCRIPT_SOURCE_KEYS = ("source", "Source", "SOURCE", "media", "Media", "nickname", "nick_name",
+                       "copyfrom")
+
+
+def _read_script(key: str, text: str) -> tuple[str, str] | None:
+    """The outlet ("source") or publication time ("time") an inline script config names."""
+    text = text[: rules.SCRIPT_SCAN_CHARS]
+    if key == "source":
+        # The regex only where a key's stem occurs (str.find runs in C): first match wins.
+        best: tuple[int, str, str] | None = None
+        for stem in _SCRIPT_SOURCE_KEYS:
+            i = text.find(stem)
+            while i >= 0 and (best is None or i < best[0]):
+                lo = max(0, i - 12)
+                for m in rules.SCRIPT_SOURCE_RE.finditer(text, lo, i + len(stem) + 48):
+                    v = m.group(1).strip()
+                    if re.search(r"[\u4e00-\u9fff]", v) and not re.search(r"[/=%{}]|http", v):
+                        if best is None or m.start() < best[0]:
+                            best = (m.start(), v, m.group(0))
+                        break
+                i = text.find(stem, i + len(stem))
+        return (best[1], best[2]) if best else None
+    # A date with a time (or a timestamp) over a date alone: var publish_time = "2019-05-13"
+    # and var ct = "1557710590" on the same WeChat page.
+    first = None
+    for i, m in enumerate(rules.SCRIPT_TIME_RE.finditer(text)):
+        v = m.group(1)
+        if v.isdigit() or ":" in v:
+            return v, m.group(0)
+        if first is None:
+            first = (v, m.group(0))
+        if i >= 20:
+            break
+    return first
 
 
 def _jsonld_objects(data: object, depth: int = 0) -> Iterable[dict]:
@@ -271,7 +327,36 @@ class DateValue:
         return f"{date}T{self.h:02d}:{self.mi or 0:02d}:{self.s or 0:02d}{tz}"
 
 
-_TZ_RE = re.compile(r"(Z|[+-]\d{2}:?\d{2})\s*$")
+_TZ_RE = re.compile(r"^(?:\.\d{1,6})?\s*(Z|[+-]\d{2}:?\d{2})")
+_PM_WORDS = frozenset({"下午", "晚上", "傍晚", "晚间", "夜间", "夜里", "PM", "pm"})
+
+
+def _twelve_hour(hh: int, ampm: str | None) -> int:
+    """下午2:05 is 14:05; 中午1:00 is 13:00; 凌晨12:30 is 00:30."""
+    if ampm in _PM_WORDS and hh < 12:
+        return hh + 12
+    if ampm == "中午" and hh < 11:
+        return hh + 12
+    if ampm in ("凌晨", "上午", "早上", "AM", "am") and hh == 12:
+        return 0
+    return hh
+
+
+def _stated_zone(after: str) -> str | None:
+    """The zone the page states right after a time: +08:00, Z, GMT+8, UTC, (北京时间)."""
+    tz = _TZ_RE.match(after)
+    if tz:
+        z = tz.group(1)
+        return "+00:00" if z == "Z" else (z if ":" in z else f"{z[:3]}:{z[3:]}")
+    m = rules.STATED_TZ_RE.match(after)
+    if not m:
+        return None
+    if m.group(1):
+        return rules.DEFAULT_TZ
+    sign, hh, mm = m.group(2), m.group(3), m.group(4)
+    if not sign:
+        return "+00:00"
+    return f"{sign}{int(hh):02d}:{mm or '00'}"
 
 
 def parse_date(text: str, *, year: int | None = None) -> DateValue | None:
@@ -283,14 +368,8 @@ def parse_date(text: str, *, year: int | None = None) -> DateValue | None:
             y, mo, d, ampm, h, mi, s = m.groups()
             dv = DateValue(int(y), int(mo), int(d))
             if h is not None:
-                hh = int(h)
-                if ampm in ("下午", "晚上") and hh < 12:
-                    hh += 12
-                dv.h, dv.mi, dv.s = hh, int(mi), int(s) if s else 0
-                tz = _TZ_RE.search(text[m.end(): m.end() + 8])
-                if tz:
-                    z = tz.group(1)
-                    dv.tz = "+00:00" if z == "Z" else (z if ":" in z else f"{z[:3]}:{z[3:]}")
+                dv.h, dv.mi, dv.s = _twelve_hour(int(h), ampm), int(mi), int(s) if s else 0
+                dv.tz = _stated_zone(text[m.end(): m.end() + 16])
             if dv.valid():
                 return dv
     for m in rules.US_DATE_RE.finditer(text):
@@ -370,7 +449,7 @@ _DATEISH_RE = re.compile(r"(?:19|20)\d{2}|\d[:：]\d{2}")
 
 
 def _line_dates(texts: Iterable[str], year: int | None, *, labelled_only: bool = False
-                ) -> DateValue | None:
+                ) -> tuple[DateValue, str] | None:
     for t in texts:
         if len(t) > 200 or not _DATEISH_RE.search(t) or rules.BAD_DATE_CONTEXT_RE.search(t):
             continue
@@ -378,16 +457,16 @@ def _line_dates(texts: Iterable[str], year: int | None, *, labelled_only: bool =
             continue
         dv = parse_date(t, year=year)
         if dv:
-            return dv
+            return dv, t
     return None
 
 
 def _line_dates_pair(texts: list[str], year: int | None, max_len: int = 201
-                     ) -> tuple[DateValue | None, DateValue | None]:
+                     ) -> tuple[tuple[DateValue, str] | None, tuple[DateValue, str] | None]:
     """In one pass: what ``_line_dates(texts, labelled_only=True)`` and
     ``_line_dates([t for t in texts if len(t) < max_len])`` return."""
-    labelled: DateValue | None = None
-    plain: DateValue | None = None
+    labelled: tuple[DateValue, str] | None = None
+    plain: tuple[DateValue, str] | None = None
     for t in texts:
         if len(t) > 200 or not _DATEISH_RE.search(t) or rules.BAD_DATE_CONTEXT_RE.search(t):
             continue
@@ -399,35 +478,83 @@ def _line_dates_pair(texts: list[str], year: int | None, max_len: int = 201
         if dv is None:
             continue
         if want_l:
-            labelled = dv
+            labelled = (dv, t)
         if want_p:
-            plain = dv
+            plain = (dv, t)
         if labelled is not None and plain is not None:
             break
     return labelled, plain
+
+
+def script_date(value: str) -> DateValue | None:
+    """A script variable's time: a Unix timestamp (seconds or milliseconds, shown in
+    Beijing time as the portals show it) or a date-time string."""
+    if value.isdigit():
+        from datetime import timedelta, timezone
+
+        secs = int(value) / (1000 if len(value) == 13 else 1)
+        try:
+            t = datetime.fromtimestamp(secs, timezone(timedelta(hours=8)))
+        except (OverflowError, OSError, ValueError):
+            return None
+        dv = DateValue(t.year, t.month, t.day, t.hour, t.minute, t.second)
+        return dv if dv.valid() else None
+    return parse_date(value)
 
 
 def find_date(head: Head, header: list[str], zone: list[str],
               page: list[str] | Callable[[], list[str]], url: str | None) -> str | None:
     """``page``: the page's non-link lines, or a function giving them (only called when
     the page has to be searched)."""
+    found = find_date_evidence(head, header, zone, page, url)
+    return found[0] if found else None
+
+
+_VISIBLE_DATE_RULES = frozenset({"published_at.headline_bar", "published_at.labelled_text",
+                                 "published_at.near_article", "published_at.page_text"})
+
+
+def find_date_evidence(head: Head, header: list[str], zone: list[str],
+                       page: list[str] | Callable[[], list[str]], url: str | None
+                       ) -> tuple[str, str, str] | None:
+    """(ISO date, rule name, matched text) of the publication time. The time shown next
+    to the headline wins over <meta>, JSON-LD, script variables and the URL."""
     year = year_hint(url, header)
 
-    def candidates() -> Iterator[DateValue | None]:
-        yield _line_dates(header, year)
+    found_time = False  # a candidate with a clock time was found before the scripts
+
+    def candidates() -> Iterator[tuple[str, tuple[DateValue, str] | None]]:
+        nonlocal found_time
+        c = _line_dates(header, year)
+        found_time = c is not None and c[0].h is not None
+        yield "published_at.headline_bar", c
         for key in rules.META_DATE_NAMES:
             v = head.meta.get(key)
             if v:
-                yield parse_date(v) or parse_compact_date(v)
+                dv = parse_date(v) or parse_compact_date(v)
+                tag = f'<meta name="{key}" content="{v}">'
+                found_time = found_time or (dv is not None and dv.h is not None)
+                yield "published_at.meta", (dv, tag) if dv else None
         v = _jsonld_get(head, "datePublished") or _jsonld_get(head, "dateCreated")
         if isinstance(v, str):
-            yield parse_date(v)
-        yield from _line_dates_pair(zone, year)
-        yield date_from_url(url)
+            dv = parse_date(v)
+            found_time = found_time or (dv is not None and dv.h is not None)
+            yield "published_at.jsonld", (dv, f'"datePublished": "{v}"') if dv else None
+        hit = head.script("time") if not found_time else None  # only when needed
+        if hit:
+            dv = script_date(hit[0])
+            yield "published_at.script_variable", (dv, hit[1]) if dv else None
+        labelled, plain = _line_dates_pair(zone, year)
+        yield "published_at.labelled_text", labelled
+        yield "published_at.near_article", plain
+        dv = date_from_url(url)
+        yield "published_at.url", (dv, url or "") if dv else None
         page_t = page() if callable(page) else page
-        yield from _line_dates_pair(page_t, year, max_len=60)
+        labelled, plain = _line_dates_pair(page_t, year, max_len=60)
+        yield "published_at.labelled_text", labelled
+        yield "published_at.page_text", plain
 
-    gen = (dv for dv in candidates() if dv is not None)
+    gen = ((rule, c[0], c[1]) for rule, c in candidates() if c is not None)
     first = next(gen, None)
     if first is None:
         for t in zone:
@@ -435,28 +562,29 @@ def find_date(head: Head, header: list[str], zone: list[str],
             if m and not rules.BAD_DATE_CONTEXT_RE.search(t):
                 dv = DateValue(int(m.group(1)), int(m.group(2)), 0)
                 if dv.valid():
-                    return dv.iso()
+                    return dv.iso(), "published_at.month", t
         return None
-    if first.h is not None and first.s and (not first.tz or first.tz == rules.DEFAULT_TZ):
+    rule, best, where = first
+    if best.h is not None and best.s and (not best.tz or best.tz == rules.DEFAULT_TZ):
         # Complete (time with seconds, local): the other candidates cannot refine it.
-        return first.iso()
-    cands = [first, *gen]
-    best = cands[0]
+        return best.iso(), rule, where
+    cands = [c[1] for c in gen]
     if best.h is not None and not best.s:
         # Same minute elsewhere (meta, JSON-LD) with seconds: more precise, same time.
-        for c in cands[1:]:
+        for c in cands:
             if (c.y, c.m, c.d, c.h, c.mi) == (best.y, best.m, best.d, best.h, best.mi) and c.s:
                 best = DateValue(best.y, best.m, best.d, best.h, best.mi, c.s, best.tz)
                 break
-    if best.h is None or (best.tz and best.tz != rules.DEFAULT_TZ):
-        for c in cands[1:]:
+    stated = rule in _VISIBLE_DATE_RULES  # a zone stated in the page's text is kept
+    if best.h is None or (best.tz and best.tz != rules.DEFAULT_TZ and not stated):
+        for c in cands:
             if c.h is not None and (c.y, c.m, c.d) == (best.y, best.m, best.d) and not c.tz:
-                return c.iso()
+                return c.iso(), rule, where
         # The page shows the time next to the date in a format we could not read alone.
         t = _visible_time_for(best, header + zone)
         if t is not None:
             best = DateValue(best.y, best.m, best.d, t[0], t[1], t[2])
-    return best.iso()
+    return best.iso(), rule, where
 
 
 def _visible_time_for(dv: DateValue, texts: list[str]) -> tuple[int, int, int] | None:
@@ -468,10 +596,17 @@ def _visible_time_for(dv: DateValue, texts: list[str]) -> tuple[int, int, int] |
             continue
         if not (day_re.search(t) and mon_re.search(t)):
             continue
-        m = re.search(r"(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)", t)
-        if m and int(m.group(1)) < 24 and int(m.group(2)) < 60:
-            return int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        m = _CLOCK_RE.search(t)
+        if m and int(m.group(2)) < 24 and int(m.group(3)) < 60:
+            return (_twelve_hour(int(m.group(2)), m.group(1)), int(m.group(3)),
+                    int(m.group(4) or 0))
     return None
+
+
+#: A clock time, with the 12-hour word before it when there is one (下午 2:05).
+_CLOCK_RE = re.compile(
+    r"(?:(上午|下午|早上|晚上|凌晨|中午|傍晚|晚间|夜间|夜里)\s*)?(?<!\d)(\d{1,2}):(\d{2})(?::(\d{2}))?(?!\d)"
+)
 
 
 # --------------------------------------------------------------------------- labels
@@ -480,7 +615,7 @@ _VALUE_END_RE = re.compile(
     r"\s{2}|[|｜【】\[\]<>()（）]|" + rules.ANY_LABEL_RE.pattern
     + r"|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}",
 )
-_STRIP_CHARS = " \t:：,，。;；、|｜·•-—_/\\'\"“”‘’()（）[]【】<>《》"
+_STRIP_CHARS = " \t:：,，。;；、|｜·•-—_/／\\'\"“”‘’()（）[]【】<>《》"
 
 
 def _value_after(text: str, start: int, *, max_len: int = 40) -> str:
@@ -525,10 +660,13 @@ def find_source(texts: Iterable[str]) -> str | None:
 
 
 def split_names(value: str, *, allow_outlets: bool = False) -> list[str]:
+    """Names clean-up, defined once: staff codes (王芳_NF1234) stripped, split on 、，, and
+    spaces, role words, outlets and UI words dropped."""
     out: list[str] = []
+    value = rules.STAFF_CODE_RE.sub("", value)
     for tok in rules.NAME_SPLIT_RE.split(value):
         tok = tok.strip(_STRIP_CHARS)
-        if not tok or tok.lower() in rules.NOT_NAMES:
+        if not tok or tok.lower() in rules.NOT_NAMES or tok in rules.PLATFORM_NAMES:
             continue
         if not rules.NAME_RE.match(tok) or rules.NOT_NAME_PART_RE.search(tok):
             continue
@@ -565,7 +703,7 @@ def _byline_line_names(text: str, m: re.Match[str]) -> list[str]:
         len(text) > 24 or len(prefix) > 12 or rules.BYLINE_BAD_PREFIX_RE.search(prefix)
     ):
         return []
-    if not re.search(r"记\s*者|通讯员|评论员|实习生", m.group(0)):
+    if not _REPORTER_ROLE_RE.search(m.group(0)):
         return []
     rest = rules.BYLINE_TAIL_RE.sub("", text[m.end():].strip())
     rest = re.split(r"[|｜【】\[\]]|" + rules.ANY_LABEL_RE.pattern.split("|【")[0], rest)[0]
@@ -578,13 +716,14 @@ def _byline_line_names(text: str, m: re.Match[str]) -> list[str]:
     return names
 
 
+_REPORTER_ROLE_RE = re.compile(rules.trad(r"记\s*者|通讯员|评论员|实习生"))
 _ALIAS_RE = re.compile(r"^\s*[(（]\s*([A-Za-z][A-Za-z .'\-]{1,40}?)\s*[)）]")
-_LABEL_ONLY_RE = re.compile(r"^\s*(作\s*者|发文机关|发文单位)\s*[:：]\s*$")
+_LABEL_ONLY_RE = re.compile(rules.trad(r"^\s*(作\s*者|发文机关|发文单位)\s*[:：]\s*$"))
 _HEADLINE_END = ("。", "，", "；", "：", ":", "！", "？", ".", ",", "!", "?")
 
 
 #: A character every author label (AUTHOR_LABEL_RE, 作者：, 发文机关：) contains.
-_AUTHOR_HINT_RE = re.compile(r"[作撰执文记通实评发]")
+_AUTHOR_HINT_RE = re.compile(rules.trad(r"[作撰执文记通实评发]"))
 
 
 def _labelled_author(lines: list[str]) -> str | None:
@@ -696,6 +835,8 @@ def find_author(short_lines: list[str], paragraphs: list[str], *,
                 header: list[str] | None = None,
                 header_bylines: list[str] | None = None,
                 title: str | None = None) -> str | None:
+    """The author from visible text alone (profile selectors; the extractor itself goes
+    through :mod:`crawler.extract.evidence`, which adds marked elements and structured data)."""
     # 0. Between the headline and the body, the nearest byline wins.
     if header:
         v = _labelled_author(header) or _byline_author(header_bylines or [])
@@ -706,11 +847,23 @@ def find_author(short_lines: list[str], paragraphs: list[str], *,
     if v:
         return v
     # 2. A byline line: 本报记者 王燕平 方云凤 / 新京报记者 彭冲 山东冠县报道
-    v = _byline_author(byline_lines if byline_lines is not None else short_lines)
+    v = (_byline_author(byline_lines if byline_lines is not None else short_lines)
+         or dateline_bracket_author(after_title or []))
     if v:
         return v
-    # 2b. A bracketed name on the dateline: "2004年7月16日08:19 [ 黄宇 ]".
-    for t in after_title or []:
+    # 3. A byline in the first paragraphs, or closing the last ones.
+    for t in paragraphs[:3]:
+        names = byline_names(t[:200])
+        if names:
+            return "、".join(names)
+    return (closing_author(paragraphs, after_title or [], title)
+            or name_line_author(after_title or [], byline_lines or [])
+            or signature_author(short_lines, byline_lines or []))
+
+
+def dateline_bracket_author(after_title: list[str]) -> str | None:
+    """A bracketed name on the dateline: "2004年7月16日08:19 [ 黄宇 ]"."""
+    for t in after_title:
         if len(t) > 120 or not rules.DATE_PATTERNS[0].search(t):
             continue
         for m in re.finditer(r"[\[【]\s*([\u4e00-\u9fff·]{2,4})\s*[\]】]", t):
@@ -719,11 +872,12 @@ def find_author(short_lines: list[str], paragraphs: list[str], *,
             names = split_names(m.group(1))
             if names:
                 return names[0]
-    # 3. A byline in the first paragraphs, or closing the last ones.
-    for t in paragraphs[:3]:
-        names = byline_names(t[:200])
-        if names:
-            return "、".join(names)
+    return None
+
+
+def closing_author(paragraphs: list[str], after_title: list[str], title: str | None
+                   ) -> str | None:
+    """A name line under the headline inside the text, or names in brackets closing it."""
     if len(paragraphs) >= 3:
         # 犬儒病(上) / 胡平 / ——当代中国的精神危机: a name line under the headline.
         p0, p1 = paragraphs[0].strip(), paragraphs[1].strip()
@@ -740,24 +894,32 @@ def find_author(short_lines: list[str], paragraphs: list[str], *,
             names = split_names(m.group(1))
             if names:
                 return "、".join(names)
-    # 4. Names alone on a line under the headline, or in brackets closing the article.
-    for t in after_title or []:
+    return None
+
+
+def name_line_author(after_title: list[str], byline_lines: list[str]) -> str | None:
+    """Names alone on a line under the headline, or in brackets on a line of their own."""
+    for t in after_title:
         t = t.strip()
         if re.fullmatch(r"[\u4e00-\u9fff]{2,3}(?:[、\s]+[\u4e00-\u9fff]{2,3}){0,4}", t):
             names = split_names(t)
             if names and len(names) == len(rules.NAME_SPLIT_RE.split(t)):
                 return "、".join(names)
-    for t in byline_lines or []:
+    for t in byline_lines:
         m = rules.BYLINE_END_RE.fullmatch(t.strip())
         if m:
             names = split_names(m.group(1))
             if names:
                 return "、".join(names)
+    return None
+
+
+def signature_author(short_lines: list[str], byline_lines: list[str]) -> str | None:
+    """A name next to a follow button, or a forum or blog post signature."""
     v = _follow_author(short_lines)
     if v:
         return v
-    # 5. A forum or blog post signature.
-    for t in byline_lines or []:
+    for t in byline_lines:
         m = rules.POSTED_IN_RE.match(t)
         if m and len(t) < 80:
             name = m.group(1).strip(_STRIP_CHARS)
@@ -808,6 +970,10 @@ def find_editor(texts: Iterable[str]) -> str | None:
                     continue
             names = _names_after(t, m.end())
             if names:
+                # 编辑：倪仕轩 责任编辑：林涛: every editor label of the line.
+                for m2 in rules.EDITOR_FIELD_LABEL_RE.finditer(t, m.end()):
+                    if re.search(r"[:：]", m2.group(0)):
+                        names += [n for n in _names_after(t, m2.end()) if n not in names]
                 return "、".join(names)
     return None
 

@@ -150,7 +150,10 @@ BOILERPLATE_LINE_RE = re.compile(
     r".{0,20}(?:禁止(?:商业)?转载|严禁转载|不得转载|转载申请|转载请(?:注明|联系)|"
     r"未经(?:书面)?(?:授权|许可)).{0,60}|"
     r"标签[:：].{0,60}|关键词[:：].{0,60}|"
-    r"\d+\s*/\s*\d+|\d{1,3}"
+    r"\d+\s*/\s*\d+|\d{1,3}|"
+    # Video player controls: Play Video / 0:00 / /2:54 / 播放视频
+    r"(?:/\s*)?\d{1,2}:\d{2}(?::\d{2})?|Play\s*Video|播放视频|重新播放|"
+    r"(?:Current\s*Time|Duration|Loaded|Remaining\s*Time)\b.{0,20}"
     r")$",
     re.IGNORECASE,
 )
@@ -188,6 +191,7 @@ META_DATE_NAMES: tuple[str, ...] = (
     "og:release_date", "publishdate", "publish_date", "pubdate", "published_time",
     "publication_date", "publishtime", "publish-time", "weibo:article:create_at",
     "sailthru.date", "datepublished", "dc.date.issued", "dc.date", "dcterms.created",
+    "ptime", "pubtime", "publish_time", "og:time", "release_date", "releasedate",
     "date", "creationdate", "article.published", "originalpublicationdate", "firstpublishedtime",
     "article:modified_time", "lastmodified", "dateupdate", "dateupdated", "dc.date.modified",
 )
@@ -230,14 +234,14 @@ ROLE_PREFIX_RE = re.compile(
 )
 #: Text after the names in a byline line: "彭冲 山东冠县报道", "罗科苏盈发自北京".
 BYLINE_TAIL_RE = re.compile(
-    r"(?:\s*[\u4e00-\u9fff]{0,8}报道|\s*发自.*|\s*[\u4e00-\u9fff]{0,8}电|\s*[/／]\s*(?:文|图|摄).*)$"
+    r"(?:\s*[\u4e00-\u9fff]{0,8}报[道导]|\s*发自.*|\s*[\u4e00-\u9fff]{0,8}电|\s*[/／]\s*(?:文|图|摄).*)$"
 )
 #: Name tokens ending like this are roles or phrases, not names.
 NOT_NAME_SUFFIX_RE = re.compile(r"(?:记者|通讯员|编辑|报道|评论员|实习生|摄影|供图|出品|发布)$")
 #: What may precede a colon-less role word in a byline line: nothing, a gap, a bracket, or an
 #: outlet name ("光明日报记者", "新华网黑龙江频道 记者").
 BYLINE_PREFIX_RE = re.compile(
-    r"(?:^|[\s(（【\[|｜/\-—:：·•]|(?:报|网|社|台|频道|新闻|客户端|杂志|刊|本|讯))$"
+    r"(?:^|[\s(（【\[|｜/\-—:：·•，,；;。]|(?:报|网|社|台|频道|新闻|客户端|杂志|刊|本|讯))$"
 )
 #: Before a colon-less role word in a very short line, any outlet-like prefix is fine unless it
 #: ends in a word that makes the role part of a phrase (小记者, 告诉记者, 的记者).
@@ -284,6 +288,7 @@ NOT_NAMES = frozenset({
     "资料", "图文", "本文", "文章", "点击", "阅读", "原文", "标题", "正文", "全文", "出自",
     "发表", "发布", "收藏", "打印", "关闭", "字号", "大", "中", "小",
     "编者按", "按语", "摘要", "导读", "前言", "引言", "序言", "提要", "目录", "关注", "粉丝",
+    "热搜", "热门", "置顶", "精选", "头条", "推荐", "快讯", "播报", "直播", "专题", "要闻",
 })
 #: A forum or blog handle after an explicit 作者/楼主 label: letters, digits, CJK and a few
 #: joining symbols ("放飞&心情", "sky_2005").
@@ -306,8 +311,14 @@ NOT_NAME_PART_RE = re.compile(
 )
 #: Endings of outlet names: an author value ending like this is an outlet, not a person.
 OUTLET_SUFFIX_RE = re.compile(
-    r"(?:网|报|社|台|刊|站|频道|客户端|新闻|日报|晚报|杂志|网站|中心|在线|传媒|集团|公众号)$"
+    r"(?:网|报|社|台|刊|站|频道|客户端|新闻|日报|晚报|杂志|网站|中心|在线|传媒|集团|公众号|"
+    r"财经|科技|新媒体|融媒|官微|资讯|出版社|研究院|协会|委员会|局|厅|部|办)$"
 )
+#: Content platforms and portals: their brand names an author field, never a person.
+PLATFORM_NAMES = frozenset({
+    "网易", "新浪", "腾讯", "搜狐", "凤凰", "头条", "今日头条", "百家号", "网易号", "搜狐号",
+    "企鹅号", "大风号", "头条号", "一点资讯", "澎湃", "澎湃号", "人民号", "新浪网", "腾讯网",
+})
 
 #: Byline inside the first paragraph: 本报讯（记者 李明 通讯员 陈红）/ 报道(记者郑铁峰).
 BYLINE_PAREN_RE = re.compile(
@@ -326,7 +337,7 @@ BYLINE_ANY_ROLE_RE = re.compile(
     r"摄影?|图|编辑|责编|视频|制图|文)\s*[/／:：]?"
 )
 
-NAME_SPLIT_RE = re.compile(r"[\s、，,;；/|和及与]+")
+NAME_SPLIT_RE = re.compile(r"[\s、，,;；/／|｜和及与]+")
 
 # --------------------------------------------------------------------------- dates
 
@@ -349,7 +360,7 @@ BAD_DATE_CONTEXT_RE = re.compile(
 DATE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(
         r"(?<![\d])((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-        r"(?:\s*(?:T|\s|,|&nbsp;)?\s*(?:星期.|周.)?\s*(?:(上午|下午|早上|晚上)\s*)?"
+        r"(?:\s*(?:T|\s|,|&nbsp;)?\s*(?:星期.|周.)?\s*(?:(上午|下午|早上|晚上|凌晨|中午|傍晚|晚间|夜间|夜里|AM|PM|am|pm)\s*)?"
         r"(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?(?![\d])"
     ),
 )
@@ -387,3 +398,176 @@ TAG_WEIGHTS: dict[str, float] = {
     "form": -3, "ol": -3, "ul": -3, "dl": -3, "li": -3, "th": -5, "address": -3,
     "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5,
 }
+
+# --------------------------------------------------------------------------- evidence
+
+#: For each metadata field, the evidence rules (functions of crawler.extract.evidence) in
+#: priority order: the first that finds a valid value wins. Each names the template class
+#: it serves in README "Extraction on its own".
+FIELD_RULES: dict[str, tuple[str, ...]] = {
+    "source": (
+        "source.header_label",      # 来源：X between the headline and the text
+        "source.marked_element",    # <a class="source">X</a>, #source_baidu, .media-name
+        "source.slash_byline",      # 孙丽/某某青年报, 文/张三 来源/某某日报
+        "source.labelled_text",     # 来源：/稿源：/出处：/本文来源于 X / 本文来自微信公众号“X”
+        "source.date_bar",          # 2024-05-20 14:33·新华社: the outlet after the time
+        "source.marked_after",      # the same, in the bar after the text
+        "source.meta",              # <meta name="mediaid|source">, article:author = an outlet
+        "source.script_config",     # inline script: source: '…', "media": "…"
+        "source.jsonld",            # JSON-LD author/publisher that is an organisation
+        "source.lead_outlet",       # 某某报讯 / 新华社北京9月21日电 opening the text
+    ),
+    "author": (
+        "author.header_byline",     # 作者：/记者 X between the headline and the text
+        "author.slash_byline",      # 孙丽/某某青年报, 文/张三 来源/某某日报
+        "author.labelled_text",     # 作者：/文/记者： anywhere near the article
+        "author.byline_line",       # 本报记者 王燕平 方云凤
+        "author.lead_byline",       # 本报讯（记者 张三 通讯员 李四）/ X电（王五、赵六）
+        "author.closing_byline",    # （记者 胡晓蓉） closing the text, 作者 X at the end
+        "author.marked_element",    # <span class="author">X</span>, <a rel="author">
+        "author.name_line",         # names alone on the line under the headline
+        "author.meta",              # <meta name="author">, JSON-LD author Person
+        "author.signature",         # forum / blog: 发表于, by X, follow button
+        "author.blog_title",        # 海姑娘 | blog.example.com: the blogger names the title
+        "author.source_label_person",  # 来源：尹娟 on small sites: a person, not an outlet
+    ),
+    "editor": (
+        "editor.labelled_text",     # 责任编辑：王芳_NF1234 / 编辑：赵明 校对：钱红
+        "editor.marked_element",    # <div class="editor">王芳</div>
+    ),
+}
+
+#: class/id words of elements holding one metadata value (matched on "class id", lower case).
+MARKED_ATTR_RES: dict[str, re.Pattern[str]] = {
+    "source": re.compile(
+        r"(?<![a-z])(?:source|src[-_]?name|media[-_]?(?:name|nick\w*|source)|mediaid|"
+        r"nickname|laiyuan|copyfrom|origin|from)(?![a-z])"),
+    "author": re.compile(r"(?<![a-z])(?:author|byline|writer|zuozhe|reporter)(?![a-z])"),
+    "editor": re.compile(r"(?<![a-z])(?:editor|ep-editor|bianji|zebian|zrbj)(?![a-z])"),
+}
+#: Inline script configs naming the outlet: source: '某某微信公号', "media":"经济日报".
+SCRIPT_SOURCE_RE = re.compile(
+    r"""["']?\b(?:source|media|mediaName|media_name|sourceName|source_name|articleSource|"""
+    r"""article_source|copyfrom|nickname|nick_name)["']?\s*[:=]\s*["']([^"'\\<>\n]{2,30})["']""",
+    re.IGNORECASE,
+)
+#: Inline script variables holding the publication time: var ct = "1659…" (WeChat),
+#: "pubtime":"2024-05-18 16:56:39", publish_time: 1659…
+SCRIPT_TIME_RE = re.compile(
+    r"""\b(?:ct|create_time|publish_time|publishTime|pubtime|pubTime|ptime|newsTime|"""
+    r"""publishDate|publish_date)["']?\s*[:=]\s*["']?"""
+    r"""(1[3-9]\d{8}(?:\d{3})?|(?:19|20)\d{2}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?)"""
+    r"""(?![\d])""",
+)
+#: Largest inline script kept for SCRIPT_SOURCE_RE / SCRIPT_TIME_RE, and how much of each
+#: is searched (configs sit at the top of their script).
+SCRIPT_MAX_CHARS = 400_000
+SCRIPT_SCAN_CHARS = 60_000
+
+#: The outlet opening the text: 某某报讯 / 某某报快讯 / 新华社北京9月21日电 / 中新网3月2日电.
+LEAD_OUTLET_RE = re.compile(
+    r"^[【\[]?\s*((?:新华社|中新社|中新网|人民网|央视网|新华网|[\u4e00-\u9fff]{2,10}?"
+    r"(?:日报|晚报|早报|时报|商报|青年报|报|网|社|电视台|台|客户端|新闻)))"
+    r"(?:[\u4e00-\u9fff]{0,8}?\s*(?:\d{1,2}\s*月\s*\d{1,2}\s*日)?\s*(?:电|讯|快讯|消息))"
+)
+#: 作者/outlet in one line: 孙丽/某某青年报 (a name, a slash, an outlet).
+SLASH_BYLINE_RE = re.compile(
+    r"^\s*(?:文\s*[/／|｜]\s*)?([\u4e00-\u9fff·]{2,4}(?:[\s、，,][\u4e00-\u9fff·]{2,4}){0,3})"
+    r"\s*[/／|｜]\s*(?:来源\s*[/／:：]?\s*)?([\u4e00-\u9fff]{2,16})\s*$"
+)
+#: 文/张三 来源/某某日报 (role-labelled with slashes, on one line).
+SLASH_LABELS_RE = re.compile(
+    r"文\s*[/／]\s*([\u4e00-\u9fff·]{2,4}(?:[\s、，,][\u4e00-\u9fff·]{2,4}){0,3})\s+"
+    r"来源\s*[/／:：]\s*([\u4e00-\u9fff]{2,16})"
+)
+#: Staff codes glued to an editor's name: 王芳_NF1234, 杜智 PX209, 李曦_NN2587.
+STAFF_CODE_RE = re.compile(r"(?<=[\u4e00-\u9fff])\s*[_\-]?\s*[A-Za-z]{1,4}\d{2,6}\b")
+#: Photo and picture credits: 吴敏 摄 / 图/视觉中国 / 摄影：X / 供图. Not authors.
+PHOTO_CREDIT_RE = re.compile(
+    r"(?:^|\s)(?:图\s*[/／|｜:：]|摄影\s*[/／:：]|图片来源\s*[:：])|摄\s*$|(?<=\S)\s摄(?:影)?(?:\s|$)|供图"
+)
+#: Not an outlet: where the poster was (IP location: 来自北京, 发布于上海, IP属地：广东).
+NOT_OUTLET_PREFIX_RE = re.compile(r"^(?:来自|发布于|发自|IP属地|ip属地|属地)")
+#: Headers of reposts: （原标题：…） is not article text.
+ORIGINAL_TITLE_RE = re.compile(r"^[（(]\s*原标题\s*[:：].{1,120}[）)]$")
+#: Time zones stated next to a time: GMT+8, UTC+08:00, (北京时间).
+STATED_TZ_RE = re.compile(
+    r"^\s*[（(]?\s*(?:(北京时间)|(?:GMT|UTC)\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?)"
+)
+
+# --------------------------------------------------------------------------- traditional
+
+#: Traditional forms of the simplified characters in the labels below (来源/來源,
+#: 责任编辑/責任編輯, 记者/記者, 发布时间/發佈時間): Hong Kong and Taiwan pages use them.
+TRADITIONAL: dict[str, str] = {
+    "来": "來", "记": "記", "责": "責", "编": "編", "辑": "輯", "发": "發", "布": "佈",
+    "时": "時", "间": "間", "闻": "聞", "处": "處", "报": "報", "讯": "訊", "电": "電",
+    "摄": "攝", "图": "圖", "审": "審", "实": "實", "习": "習", "员": "員", "评": "評",
+    "论": "論", "执": "執", "笔": "筆", "导": "導", "监": "監", "对": "對", "终": "終",
+    "复": "複", "页": "頁", "关": "關", "闭": "閉", "载": "載", "转": "轉", "网": "網",
+    "视": "視", "频": "頻", "点": "點", "击": "擊", "浏": "瀏", "览": "覽", "阅": "閱",
+    "读": "讀", "号": "號", "见": "見", "约": "約", "杂": "雜", "志": "誌", "综": "綜",
+    "热": "熱", "门": "門", "条": "條", "户": "戶", "体": "體", "传": "傳", "团": "團",
+    "线": "線", "权": "權", "声": "聲", "明": "明", "简": "簡", "介": "介", "备": "備",
+    "属": "屬", "地": "地", "华": "華", "经": "經", "济": "濟", "财": "財", "讲": "講",
+    "师": "師", "专": "專", "长": "長", "书": "書", "务": "務", "会": "會", "协": "協",
+    "厅": "廳", "办": "辦", "机": "機", "单": "單", "开": "開", "详": "詳", "细": "細",
+    "标": "標", "签": "簽", "键": "鍵", "词": "詞", "录": "錄", "注": "註", "册": "冊",
+    "码": "碼", "扫": "掃", "维": "維", "续": "續", "态": "態", "众": "眾", "乐": "樂",
+    "于": "於", "内": "內", "容": "容", "湾": "灣", "港": "港",
+}
+
+
+def trad(pattern: str) -> str:
+    """A regex pattern that also matches the traditional forms of its simplified label
+    characters: 来源 becomes [来來]源; inside a character class the form is added."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i: i + 2])
+            i += 2
+            continue
+        t = TRADITIONAL.get(c)
+        if in_class:
+            if c == "]":
+                in_class = False
+            out.append(c + (t or ""))
+        elif c == "[":
+            in_class = True
+            out.append(c)
+            if pattern[i + 1: i + 2] == "]":  # a "]" first in a class is a literal
+                out.append("]")
+                i += 1
+        else:
+            out.append(f"[{c}{t}]" if t else c)
+        i += 1
+    return "".join(out)
+
+
+def trad_words(words: frozenset[str]) -> frozenset[str]:
+    """``words`` and their traditional forms."""
+    return words | {"".join(TRADITIONAL.get(c, c) for c in w) for w in words}
+
+
+def _with_traditional(rx: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(trad(rx.pattern), rx.flags)
+
+
+for _name in (
+    "SOURCE_LABEL_RE", "SOURCE_LABEL_LOOSE_RE", "AUTHOR_LABEL_RE", "ROLE_PREFIX_RE",
+    "BYLINE_TAIL_RE", "NOT_NAME_SUFFIX_RE", "BYLINE_PREFIX_RE", "BYLINE_BAD_PREFIX_RE",
+    "BYLINE_END_RE", "EDITOR_LABEL_RE", "EDITOR_FIELD_LABEL_RE", "ANY_LABEL_RE",
+    "BYLINE_PAREN_RE", "BYLINE_ROLE_RE", "BYLINE_SKIP_ROLE_RE", "BYLINE_ANY_ROLE_RE",
+    "DATE_LABEL_RE", "BAD_DATE_CONTEXT_RE", "SHORT_DATE_RE", "LEAD_OUTLET_RE",
+    "SLASH_BYLINE_RE", "SLASH_LABELS_RE", "OUTLET_SUFFIX_RE", "NOT_OUTLET_PREFIX_RE",
+    "ORIGINAL_TITLE_RE", "PHOTO_CREDIT_RE", "STATED_TZ_RE", "ISSUER_LABEL_RE",
+    "CITATION_RE", "NOT_NAME_PART_RE", "MONTH_DATE_RE",
+):
+    globals()[_name] = _with_traditional(globals()[_name])
+DATE_PATTERNS = tuple(_with_traditional(rx) for rx in DATE_PATTERNS)
+REPORTER_PREFIX = trad(REPORTER_PREFIX)
+NOT_NAMES = trad_words(NOT_NAMES)
+GENERIC_SOURCES = trad_words(GENERIC_SOURCES)
+PLATFORM_NAMES = trad_words(PLATFORM_NAMES)
