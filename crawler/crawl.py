@@ -100,13 +100,17 @@ def archive_lock(db_path: str | Path) -> Iterator[None]:
 
 
 def parse_setting_overrides(pairs: Sequence[str]) -> dict[str, str]:
-    """``["NAME=VALUE", ...]`` (from ``-s``) as a dict; raises UsageError on a bad pair."""
+    """``["NAME=VALUE", ...]`` (from ``-s``) as a dict; raises UsageError on a bad pair
+    or on a value of the wrong type for a known setting (:mod:`crawler.options`)."""
+    from crawler.options import check_overrides
+
     out: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"-s {pair!r}: expected NAME=VALUE")
         out[name.strip()] = value
+    check_overrides(out)
     return out
 
 
