@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -159,6 +160,10 @@ def run_crawl(
     names = [p.name for p in profiles]
     if len(set(names)) != len(names):
         raise UsageError(f"a site is named twice: {', '.join(names)}")
+    # Until Scrapy installs its handlers, SIGTERM interrupts like Ctrl-C (the run is
+    # then logged as interrupted rather than left 'running').
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     # The lock is taken before the archive is opened or migrated.
     with archive_lock(db_path), Archive(db_path) as archive:
         archive.mark_stale_crawls()
@@ -174,6 +179,9 @@ def run_crawl(
             settings.set("NEWSARCHIVE_LAST_RUN", last_ok[0]["started_at"], priority="cmdline")
         try:
             reports = _run_spiders(profiles, settings, full, refresh, since, progress)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM before the crawl got going
+            archive.finish_crawl(crawl_id, "interrupted", {})
+            raise
         except BaseException:
             archive.finish_crawl(crawl_id, "failed", {})
             raise
@@ -208,12 +216,11 @@ def _run_spiders(
     since: str | None,
     progress: IO[str] | None,
 ) -> list[SiteReport]:
-    from scrapy.crawler import CrawlerProcess
-
-    from pipelines.store import site_counts, site_status
+    from crawler.worker import POOL
+    from pipelines.store import ARCHIVES, site_counts, site_status
     from spiders.portal import PortalSpider
 
-    process = CrawlerProcess(settings)
+    process = _crawl_process(settings)
     crawlers = []
     for profile in profiles:
         crawler = process.create_crawler(PortalSpider)
@@ -224,17 +231,56 @@ def _run_spiders(
         process.start()
     finally:
         stop_progress()
+        if process.signals_received >= 2:
+            # stopped at once: the spiders were never closed. Commit what the pipelines
+            # stored (the run log is written on another connection next) and end the
+            # extraction workers without waiting for them.
+            ARCHIVES.close_all()
+            POOL.terminate()
     reports = []
     for profile, crawler in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         counts = site_counts(stats)
-        status = site_status(counts, stats.get("finish_reason"))
+        reason = stats.get("finish_reason")
+        if process.signals_received and reason != "finished":
+            reason = "shutdown"  # a second signal leaves no finish_reason
+        status = site_status(counts, reason)
         errors = list(getattr(crawler.spider, "errors", []))
         health = stats.get(STAT + "health") or {}
         reports.append(
             SiteReport(profile.name, status, error_samples=errors[:20], health=health, **counts)
         )
     return reports
+
+
+def _crawl_process(settings: Any) -> Any:
+    """A Scrapy ``CrawlerProcess`` whose first SIGINT/SIGTERM also stops every request
+    not yet sent (:func:`crawler.stopping.stop_scheduling`), and which counts signals."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.stopping import stop_scheduling
+
+    class CrawlProcess(CrawlerProcess):
+        signals_received = 0
+
+        # Scrapy's handlers: the first signal stops gracefully, the second stops the
+        # reactor at once. Both run in the signal handler; work goes to the reactor.
+        def _signal_shutdown(self, signum: int, frame: Any) -> None:
+            from twisted.internet import reactor
+
+            self.signals_received = 1
+            super()._signal_shutdown(signum, frame)
+            reactor.callFromThread(self._stop_scheduling)  # type: ignore[attr-defined]
+
+        def _signal_kill(self, signum: int, frame: Any) -> None:
+            self.signals_received = 2
+            super()._signal_kill(signum, frame)
+
+        def _stop_scheduling(self) -> None:
+            for crawler in self.crawlers:
+                stop_scheduling(crawler)
+
+    return CrawlProcess(settings)
 
 
 def _start_progress(stream: IO[str] | None, crawlers: list[Any]) -> Callable[[], None]:

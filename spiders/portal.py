@@ -28,6 +28,7 @@ from crawler.items import Article, RawPage
 from crawler.middlewares import describe_failure
 from crawler.profiles import Profile, load_profile
 from crawler.signals import STAT, page_failed
+from crawler.stopping import Stopped
 from crawler.urls import canonical_url
 from crawler.worker import POOL, extract_page
 
@@ -302,6 +303,8 @@ class PortalSpider(scrapy.Spider):
 
     # -- errors ----------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
+        if failure.check(Stopped):  # not sent because the crawl is stopping: no error
+            return
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(HttpError):
             response = failure.value.response
