@@ -116,6 +116,23 @@ def check_overrides(overrides: Mapping[str, str]) -> None:
             raise UsageError(f"-s {name}={value}: {name} {exc}") from None
 
 
+def check_cmdline_settings(settings: Any) -> None:
+    """Check the command-line (``-s``) values of Scrapy ``settings``; raises Scrapy's
+    ``UsageError``, which ``scrapy crawl`` prints as one error line with exit code 2."""
+    from scrapy.exceptions import UsageError as ScrapyUsageError
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    cmdline = SETTINGS_PRIORITIES["cmdline"]
+    for name in list(settings):
+        if settings.getpriority(name) != cmdline:
+            continue
+        value = settings[name]
+        try:
+            check_setting(name, value)
+        except ValueError as exc:
+            raise ScrapyUsageError(f"-s {name}={value}: {name} {exc}", print_help=False) from None
+
+
 def _to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value

@@ -28,9 +28,17 @@ class Stopped(IgnoreRequest):
         super().__init__("not sent: the crawl is stopping")
 
 
+def _late(crawler: Any, name: str) -> Any:
+    """``crawler.engine`` or ``crawler.stats``, or None before the crawl created it."""
+    try:
+        return getattr(crawler, name, None)
+    except RuntimeError:  # Scrapy's "Crawler.engine is not set yet"
+        return None
+
+
 def stopping(crawler: Any) -> bool:
     """True once the crawler's engine was told to stop (a signal, or ``crawler.stop()``)."""
-    engine = getattr(crawler, "engine", None)
+    engine = _late(crawler, "engine")
     if engine is None:
         return False
     flag = getattr(engine, "_stopping", None)  # set by ExecutionEngine.stop_async()
@@ -41,7 +49,7 @@ def stopping(crawler: Any) -> bool:
 
 def stop_scheduling(crawler: Any) -> int:
     """Fail every request waiting in the crawler's download slots; returns how many."""
-    engine = getattr(crawler, "engine", None)
+    engine = _late(crawler, "engine")
     downloader = getattr(engine, "downloader", None)
     if downloader is None:
         return 0
@@ -51,8 +59,9 @@ def stop_scheduling(crawler: Any) -> int:
             _request, deferred = slot.queue.popleft()
             deferred.errback(Failure(Stopped()))
             dropped += 1
-    if dropped and crawler.stats is not None:
-        crawler.stats.inc_value("newsarchive/not_sent_when_stopping", dropped)
+    stats = _late(crawler, "stats")
+    if dropped and stats is not None:
+        stats.inc_value("newsarchive/not_sent_when_stopping", dropped)
     return dropped
 
 

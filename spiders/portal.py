@@ -26,6 +26,7 @@ from crawler.archive import Archive, utcnow
 from crawler.errors import ArchiveError
 from crawler.items import Article, RawPage
 from crawler.middlewares import describe_failure
+from crawler.options import check_cmdline_settings
 from crawler.profiles import Profile, load_profile
 from crawler.signals import STAT, page_failed
 from crawler.stopping import Stopped
@@ -80,6 +81,13 @@ class PortalSpider(scrapy.Spider):
         self._pending_lists: dict[int, list[str]] = {}
         self._scheduled_articles: set[str] = set()
         self._skipped_known: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Check ``scrapy crawl -s NAME=VALUE`` values before the crawl starts: a bad one
+        ends the command with a usage error (exit 2) naming it."""
+        super().update_settings(settings)
+        check_cmdline_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
