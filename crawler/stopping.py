@@ -6,8 +6,9 @@ queue for their ``DOWNLOAD_DELAY`` turn: with a delay of 2 s and 16 queued reque
 Ctrl-C took 25 s and fetched a dozen more pages. :func:`stop_scheduling` fails those
 waiting requests with :class:`Stopped` (the spider ignores it: nothing is recorded as an
 error), and :class:`StopGuard` fails any request that reaches the downloader later (a
-redirect, a retry). Requests already on the wire finish or time out within
-``DOWNLOAD_TIMEOUT``, their articles are stored, and the run ends ``interrupted``.
+redirect, a retry) and marks failures seen after the stop ``dont_retry``. Requests
+already on the wire finish or time out within ``DOWNLOAD_TIMEOUT``, their articles are
+stored, and the run ends ``interrupted``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request
+from scrapy.http import Request, Response
 from twisted.internet import task
 from twisted.python.failure import Failure
 
@@ -87,6 +88,20 @@ class StopGuard:
     def process_request(self, request: Request, spider: Any = None) -> None:
         if stopping(self.crawler):
             raise Stopped()
+
+    # First to see a response or a download error: once the crawl is stopping, a failed
+    # page is not retried (the retry would wait for its backoff or Retry-After, and the
+    # next run fetches it again anyway).
+    def process_response(self, request: Request, response: Response,
+                         spider: Any = None) -> Response:  # fmt: skip
+        if stopping(self.crawler):
+            request.meta["dont_retry"] = True
+        return response
+
+    def process_exception(self, request: Request, exception: Exception,
+                          spider: Any = None) -> None:  # fmt: skip
+        if stopping(self.crawler):
+            request.meta["dont_retry"] = True
 
     def _opened(self) -> None:
         self.watch = task.LoopingCall(self._check)

@@ -208,3 +208,32 @@ def test_sigkill_leaves_no_child_process(quick_portal: PortalServer, tmp_path: P
     time.sleep(2)
     left = [p for p in children if alive(p)]
     assert not left, f"children alive 2 s after SIGKILL: {left}"
+
+
+def test_page_failing_after_the_signal_is_not_retried(tmp_path: Path) -> None:
+    """A request on the wire that times out after the signal is not retried: the retry
+    would first wait NEWSARCHIVE_RETRY_BACKOFF (10 s here) and hold the exit."""
+    server = start_faultserver(tmp_path, 0, 0)
+    try:
+        profile = tmp_path / "hang.toml"
+        start = f"{server.url}/a/conn-hang.html"
+        profile.write_text(to_toml({"name": "hang", "start_urls": [start],
+                                    "article_url": r"/a/good-\d\.html$"}),
+                           encoding="utf-8")  # fmt: skip
+        db = tmp_path / "archive.db"
+        crawl = start_crawl(profile, db, "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=3",
+                            "-s", "NEWSARCHIVE_RETRY_BACKOFF=10")  # fmt: skip
+        wait_until(lambda: "GET /a/conn-hang.html" in server.requests(), 120, crawl)
+        signalled = time.monotonic()
+        crawl.send_signal(signal.SIGINT)
+        out, err = crawl.communicate(timeout=60)
+        took = time.monotonic() - signalled
+    finally:
+        stop_server(server)
+    assert took <= 3 + 5, f"exit {took:.1f} s after the signal"
+    assert crawl.returncode == 1 and "Traceback" not in err, err[-2000:]
+    assert server.requests().count("GET /a/conn-hang.html") == 1
+    (run,) = query(db, "select status from crawls")
+    assert run["status"] == "interrupted"
+    (error,) = query(db, "select url, reason from crawl_errors")
+    assert error["url"].endswith("/a/conn-hang.html") and "timed out" in error["reason"]
