@@ -134,10 +134,16 @@ def check_cmdline_settings(settings: Any) -> None:
 
 
 def _to_bool(value: Any) -> bool:
+    # exactly what Scrapy's Settings.getbool() converts
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip() in _TRUE | _FALSE:
-        return value.strip() in _TRUE
+    if isinstance(value, str):
+        if value in _TRUE | _FALSE:
+            return value in _TRUE
+        try:
+            return bool(int(value))
+        except ValueError:
+            pass
     raise ValueError(f"must be true or false (or 1/0), not {_describe(value)}")
 
 

@@ -148,6 +148,7 @@ def test_first_signal_stops_scheduling_at_once(
     time.sleep(1)  # anything still sent would show in the log now
 
     after = [(p, t - signalled) for p, t in log_times(quick_portal) if t > signalled]
+    print(f"\nfirst signal: exit after {took:.2f} s, {len(after)} responses after it")
     # at most the one request on the wire (one at a time) finishes after the signal
     assert len(after) <= 1, after
     assert all(t <= DOWNLOAD_TIMEOUT for _, t in after), after
@@ -181,6 +182,7 @@ def test_second_signal_stops_at_once_and_commits(slow_portal: PortalServer,
     crawl.send_signal(signal.SIGINT)
     out, err = crawl.communicate(timeout=90)
     took = time.monotonic() - second
+    print(f"\nsecond signal: exit after {took:.2f} s")
 
     assert took <= 5, f"the second Ctrl-C took {took:.1f} s"
     assert crawl.returncode == 1, err[-2000:]
@@ -228,6 +230,7 @@ def test_page_failing_after_the_signal_is_not_retried(tmp_path: Path) -> None:
         crawl.send_signal(signal.SIGINT)
         out, err = crawl.communicate(timeout=60)
         took = time.monotonic() - signalled
+        print(f"\nfailure after the signal: exit after {took:.2f} s")
     finally:
         stop_server(server)
     assert took <= 3 + 5, f"exit {took:.1f} s after the signal"
