@@ -127,6 +127,8 @@ def check_cmdline_settings(settings: Any) -> None:
         if settings.getpriority(name) != cmdline:
             continue
         value = settings[name]
+        if not isinstance(value, str):
+            continue  # set by code (newsarchive crawl, run_worker), not typed by a user
         try:
             check_setting(name, value)
         except ValueError as exc:
@@ -173,7 +175,7 @@ def _to_float(value: Any) -> float:
 
 
 def _to_container(value: Any, kind: type, shape: str) -> Any:
-    if isinstance(value, kind):
+    if isinstance(value, kind) or (kind is dict and isinstance(value, Mapping)):
         return value
     if isinstance(value, str):
         text = value.strip()
