@@ -60,8 +60,9 @@ def compile_regex(pattern: str) -> Any:
         re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+    shown = re.sub(r"(: \\)\d+", r"\g<1>1", message)  # \2, \3 ... read as \1
     for start, reason in _RE2_UNSUPPORTED:
-        if re.sub(r"(: \\)\d+", r"\g<1>1", message).startswith(start):
+        if shown.startswith(start):
             message = reason
             break
     raise ValueError(
