@@ -100,6 +100,22 @@ def archive_lock(db_path: str | Path) -> Iterator[None]:
         os.close(fd)
 
 
+@contextmanager
+def _signals_kept(received: list[int]) -> Iterator[None]:
+    """Until Scrapy installs its own handlers, keep Ctrl-C and SIGTERM in ``received``
+    (the crawl acts on them once it runs): an exception raised in the middle of Scrapy's
+    set-up would be swallowed and the run logged as ok. Restores the old handlers."""
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.getsignal(signum) for signum in kinds}
+    for signum in kinds:
+        signal.signal(signum, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def parse_setting_overrides(pairs: Sequence[str]) -> dict[str, str]:
     """``["NAME=VALUE", ...]`` (from ``-s``) as a dict; raises UsageError on a bad pair
     or on a value of the wrong type for a known setting (:mod:`crawler.options`)."""
@@ -160,12 +176,9 @@ def run_crawl(
     names = [p.name for p in profiles]
     if len(set(names)) != len(names):
         raise UsageError(f"a site is named twice: {', '.join(names)}")
-    # Until Scrapy installs its handlers, SIGTERM interrupts like Ctrl-C (the run is
-    # then logged as interrupted rather than left 'running').
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
     # The lock is taken before the archive is opened or migrated.
-    with archive_lock(db_path), Archive(db_path) as archive:
+    early_signals: list[int] = []
+    with _signals_kept(early_signals), archive_lock(db_path), Archive(db_path) as archive:
         archive.mark_stale_crawls()
         last_ok = list(
             archive.db.query(
@@ -178,10 +191,9 @@ def run_crawl(
         if last_ok:
             settings.set("NEWSARCHIVE_LAST_RUN", last_ok[0]["started_at"], priority="cmdline")
         try:
-            reports = _run_spiders(profiles, settings, full, refresh, since, progress)
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM before the crawl got going
-            archive.finish_crawl(crawl_id, "interrupted", {})
-            raise
+            reports = _run_spiders(
+                profiles, settings, full, refresh, since, progress, early_signals
+            )
         except BaseException:
             archive.finish_crawl(crawl_id, "failed", {})
             raise
@@ -215,6 +227,7 @@ def _run_spiders(
     refresh: bool,
     since: str | None,
     progress: IO[str] | None,
+    early_signals: list[int],
 ) -> list[SiteReport]:
     from crawler.worker import POOL
     from pipelines.store import ARCHIVES, site_counts, site_status
@@ -227,6 +240,14 @@ def _run_spiders(
         process.crawl(crawler, profile=profile, full=full, refresh=refresh, since=since)
         crawlers.append((profile, crawler))
     stop_progress = _start_progress(progress, [c for _, c in crawlers])
+
+    from twisted.internet import reactor  # installed by process.crawl()
+
+    def replay_early_signals() -> None:  # Scrapy's handlers are in place by now
+        for count, signum in enumerate(early_signals[:2]):
+            (process._signal_kill if count else process._signal_shutdown)(signum, None)
+
+    reactor.callWhenRunning(reactor.callLater, 0, replay_early_signals)  # type: ignore[attr-defined]
     try:
         process.start()
     finally:

@@ -240,3 +240,29 @@ def test_page_failing_after_the_signal_is_not_retried(tmp_path: Path) -> None:
     assert run["status"] == "interrupted"
     (error,) = query(db, "select url, reason from crawl_errors")
     assert error["url"].endswith("/a/conn-hang.html") and "timed out" in error["reason"]
+
+
+def crawl_row_running(db: Path) -> bool:
+    try:
+        return bool(query(db, "select id from crawls where status = 'running'"))
+    except Exception:  # the archive or its tables are not there yet
+        return False
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_during_start_up_is_an_interrupted_run(
+    quick_portal: PortalServer, tmp_path: Path, signum: int
+) -> None:
+    """A signal after the run is logged but before Scrapy's handlers are in place (the
+    spiders being set up) still ends the run ``interrupted``: not ``ok`` with a swallowed
+    traceback, not left ``running``."""
+    db = tmp_path / "archive.db"
+    crawl = start_crawl(gen_profile(tmp_path, quick_portal.url), db, *SLOW)
+    wait_until(lambda: crawl_row_running(db), 120, crawl)
+    crawl.send_signal(signum)
+    out, err = crawl.communicate(timeout=60)
+    assert crawl.returncode == 1, out + err[-2000:]
+    assert "Traceback" not in err and "Unhandled error" not in err, err[-2000:]
+    (run,) = query(db, "select * from crawls")
+    assert run["status"] == "interrupted" and run["finished_at"]
+    assert run["new"] == article_count(db)
