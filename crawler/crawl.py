@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -99,14 +100,34 @@ def archive_lock(db_path: str | Path) -> Iterator[None]:
         os.close(fd)
 
 
+@contextmanager
+def _signals_kept(received: list[int]) -> Iterator[None]:
+    """Until Scrapy installs its own handlers, keep Ctrl-C and SIGTERM in ``received``
+    (the crawl acts on them once it runs): an exception raised in the middle of Scrapy's
+    set-up would be swallowed and the run logged as ok. Restores the old handlers."""
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.getsignal(signum) for signum in kinds}
+    for signum in kinds:
+        signal.signal(signum, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def parse_setting_overrides(pairs: Sequence[str]) -> dict[str, str]:
-    """``["NAME=VALUE", ...]`` (from ``-s``) as a dict; raises UsageError on a bad pair."""
+    """``["NAME=VALUE", ...]`` (from ``-s``) as a dict; raises UsageError on a bad pair
+    or on a value of the wrong type for a known setting (:mod:`crawler.options`)."""
+    from crawler.options import check_overrides
+
     out: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"-s {pair!r}: expected NAME=VALUE")
         out[name.strip()] = value
+    check_overrides(out)
     return out
 
 
@@ -156,7 +177,8 @@ def run_crawl(
     if len(set(names)) != len(names):
         raise UsageError(f"a site is named twice: {', '.join(names)}")
     # The lock is taken before the archive is opened or migrated.
-    with archive_lock(db_path), Archive(db_path) as archive:
+    early_signals: list[int] = []
+    with _signals_kept(early_signals), archive_lock(db_path), Archive(db_path) as archive:
         archive.mark_stale_crawls()
         last_ok = list(
             archive.db.query(
@@ -169,7 +191,9 @@ def run_crawl(
         if last_ok:
             settings.set("NEWSARCHIVE_LAST_RUN", last_ok[0]["started_at"], priority="cmdline")
         try:
-            reports = _run_spiders(profiles, settings, full, refresh, since, progress)
+            reports = _run_spiders(
+                profiles, settings, full, refresh, since, progress, early_signals
+            )
         except BaseException:
             archive.finish_crawl(crawl_id, "failed", {})
             raise
@@ -203,34 +227,81 @@ def _run_spiders(
     refresh: bool,
     since: str | None,
     progress: IO[str] | None,
+    early_signals: list[int],
 ) -> list[SiteReport]:
-    from scrapy.crawler import CrawlerProcess
-
-    from pipelines.store import site_counts, site_status
+    from crawler.worker import POOL
+    from pipelines.store import ARCHIVES, site_counts, site_status
     from spiders.portal import PortalSpider
 
-    process = CrawlerProcess(settings)
+    process = _crawl_process(settings)
     crawlers = []
     for profile in profiles:
         crawler = process.create_crawler(PortalSpider)
         process.crawl(crawler, profile=profile, full=full, refresh=refresh, since=since)
         crawlers.append((profile, crawler))
     stop_progress = _start_progress(progress, [c for _, c in crawlers])
+
+    from twisted.internet import reactor  # installed by process.crawl()
+
+    def replay_early_signals() -> None:  # Scrapy's handlers are in place by now
+        for count, signum in enumerate(early_signals[:2]):
+            (process._signal_kill if count else process._signal_shutdown)(signum, None)
+
+    reactor.callWhenRunning(reactor.callLater, 0, replay_early_signals)  # type: ignore[attr-defined]
     try:
         process.start()
     finally:
         stop_progress()
+        if process.signals_received >= 2:
+            # stopped at once: the spiders were never closed. Commit what the pipelines
+            # stored (the run log is written on another connection next) and end the
+            # extraction workers without waiting for them.
+            ARCHIVES.close_all()
+            POOL.terminate()
     reports = []
     for profile, crawler in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         counts = site_counts(stats)
-        status = site_status(counts, stats.get("finish_reason"))
+        reason = stats.get("finish_reason")
+        if process.signals_received and reason != "finished":
+            reason = "shutdown"  # a second signal leaves no finish_reason
+        status = site_status(counts, reason)
         errors = list(getattr(crawler.spider, "errors", []))
         health = stats.get(STAT + "health") or {}
         reports.append(
             SiteReport(profile.name, status, error_samples=errors[:20], health=health, **counts)
         )
     return reports
+
+
+def _crawl_process(settings: Any) -> Any:
+    """A Scrapy ``CrawlerProcess`` whose first SIGINT/SIGTERM also stops every request
+    not yet sent (:func:`crawler.stopping.stop_scheduling`), and which counts signals."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.stopping import stop_scheduling
+
+    class CrawlProcess(CrawlerProcess):
+        signals_received = 0
+
+        # Scrapy's handlers: the first signal stops gracefully, the second stops the
+        # reactor at once. Both run in the signal handler; work goes to the reactor.
+        def _signal_shutdown(self, signum: int, frame: Any) -> None:
+            from twisted.internet import reactor
+
+            self.signals_received = 1
+            super()._signal_shutdown(signum, frame)
+            reactor.callFromThread(self._stop_scheduling)  # type: ignore[attr-defined]
+
+        def _signal_kill(self, signum: int, frame: Any) -> None:
+            self.signals_received = 2
+            super()._signal_kill(signum, frame)
+
+        def _stop_scheduling(self) -> None:
+            for crawler in self.crawlers:
+                stop_scheduling(crawler)
+
+    return CrawlProcess(settings)
 
 
 def _start_progress(stream: IO[str] | None, crawlers: list[Any]) -> Callable[[], None]:

@@ -66,6 +66,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
     "crawler.middlewares.RedirectGuardMiddleware": 650,
+    # crawler/stopping.py: after Ctrl-C or SIGTERM no request starts (last before download)
+    "crawler.stopping.StopGuard": 1000,
 }
 EXTENSIONS = {"crawler.middlewares.ByteCounter": 0}
 ITEM_PIPELINES = {

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 
@@ -30,9 +35,43 @@ def extract_page(
 
 
 def ignore_sigint() -> None:
-    """Pool initializer: a terminal's Ctrl-C reaches the whole process group, but only the
-    crawl should react (it stops cleanly and then shuts the pool down)."""
+    """A terminal's Ctrl-C reaches the whole process group, but only the crawl should
+    react (it stops cleanly and then shuts the pool down)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+#: prctl(2) option: the signal the kernel sends this process when its parent dies.
+PR_SET_PDEATHSIG = 1
+#: How often a worker checks that its parent lives where prctl is not available.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when ``parent`` (the crawl) dies, even by SIGKILL: at once on Linux
+    (``PR_SET_PDEATHSIG``), else within :data:`PARENT_CHECK_SECONDS` (a thread watches
+    ``getppid()``). A worker left behind would keep multiprocessing's resource tracker
+    alive too: it exits once every process holding its pipe is gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: the thread below still ends the worker
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def init_worker(parent: int) -> None:
+    """Pool initializer: ignore Ctrl-C and die with the crawl process."""
+    ignore_sigint()
+    die_with_parent(parent)
 
 
 class SharedPool:
@@ -49,7 +88,8 @@ class SharedPool:
             self._pool = ProcessPoolExecutor(
                 max_workers=processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=ignore_sigint,  # Ctrl-C stops the crawl, which stops the pool
+                initializer=init_worker,  # Ctrl-C stops the crawl, which stops the pool
+                initargs=(os.getpid(),),
             )
         return self._pool
 
@@ -65,6 +105,20 @@ class SharedPool:
         if not self._users and self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def terminate(self) -> None:
+        """Stop the pool now, without waiting for the pages being extracted (the crawl
+        was told to stop at once: a second Ctrl-C)."""
+        pool, self._pool = self._pool, None
+        self._users.clear()
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=2)
 
 
 #: The crawl process's extraction pool (``NEWSARCHIVE_EXTRACT_PROCESSES`` workers).

@@ -149,6 +149,14 @@ class SharedArchives:
                 break
         archive.close()
 
+    def close_all(self) -> None:
+        """Commit and close every open archive now: the crawl was stopped at once (a
+        second Ctrl-C) and its pipelines' ``close_spider`` will never run."""
+        for shared in list(self._open.values()):
+            shared.stop()
+            shared.archive.close()
+        self._open.clear()
+
 
 class _Shared:
     def __init__(self, archive: Archive, commit_seconds: float) -> None:

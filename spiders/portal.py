@@ -27,8 +27,10 @@ from crawler.errors import ArchiveError
 from crawler.extract.decoding import not_html_reason
 from crawler.items import Article, RawPage
 from crawler.middlewares import describe_failure
+from crawler.options import check_cmdline_settings
 from crawler.profiles import Profile, load_profile
 from crawler.signals import STAT, page_failed
+from crawler.stopping import Stopped
 from crawler.urls import canonical_url
 from crawler.worker import POOL, extract_page
 
@@ -78,6 +80,13 @@ class PortalSpider(scrapy.Spider):
         self._pending_lists: dict[int, list[str]] = {}
         self._scheduled_articles: set[str] = set()
         self._skipped_known: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Check ``scrapy crawl -s NAME=VALUE`` values before the crawl starts: a bad one
+        ends the command with a usage error (exit 2) naming it."""
+        super().update_settings(settings)
+        check_cmdline_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -298,6 +307,8 @@ class PortalSpider(scrapy.Spider):
 
     # -- errors ----------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
+        if failure.check(Stopped):  # not sent because the crawl is stopping: no error
+            return
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(HttpError):
             response = failure.value.response

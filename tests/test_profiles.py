@@ -68,10 +68,10 @@ MISTAKES = {
     "bad-regex": (
         lambda t: _replace(t, ARTICLE, "article_url = '/content/(\\d+'"), "article_url", "bad regex"
     ),
-    "catastrophic-regex": (
-        lambda t: _replace(t, ARTICLE, "article_url = '/content/(\\w+)+x$'"),
+    "unsupported-regex": (
+        lambda t: _replace(t, ARTICLE, "article_url = '/content/(?!old)\\d+'"),
         "article_url",
-        "backtrack",
+        "lookahead",
     ),
     "wrong-type-int": (
         lambda t: _replace(t, "max_list_pages = 5", 'max_list_pages = "five"'),
@@ -106,7 +106,7 @@ MISTAKES = {
     "wrong-setting-type": (
         lambda t: _replace(t, "DOWNLOAD_DELAY = 2", 'DOWNLOAD_DELAY = "slow"'),
         "settings.DOWNLOAD_DELAY",
-        "wrong type",
+        "must be a number",
     ),
 }
 
