@@ -50,6 +50,7 @@ ARTICLE_COLUMNS: dict[str, type] = {
     "archived_at": str,
     "crawl_id": int,
     "duplicate_of": str,
+    "pages_missing": int,
 }
 
 
@@ -175,6 +176,15 @@ class Archive:
                     pk="id",
                 )  # fmt: skip
                 db["pages"].create_index(["url", "fetched_at"])
+            have = db["pages"].columns_dict
+            for col in ("page_no", "first_page_id"):  # multi-page articles
+                if col not in have:
+                    db["pages"].add_column(col, int)
+            if not db["url_aliases"].exists():
+                db["url_aliases"].create(
+                    {"alias": str, "url": str, "first_seen": str}, pk="alias"
+                )
+                db["url_aliases"].create_index(["url"])
             if not db["fingerprints"].exists():
                 db["fingerprints"].create({"hash": int, "url": str})
                 db["fingerprints"].create_index(["hash"])
@@ -218,14 +228,39 @@ class Archive:
 
     # -- articles -----------------------------------------------------------------------------
     def known_urls(self, site: str | None = None) -> set[str]:
-        """Every archived article URL (of one site, if given)."""
+        """Every archived article URL and every alias of one (of one site, if given).
+
+        An article with continuation pages missing (``pages_missing``) is not known, so
+        the next run fetches it again, and neither are its aliases.
+        """
         if not self.db["articles"].exists():
             return set()
-        if site is None:
-            rows = self.db.execute("select url from articles")
-        else:
-            rows = self.db.execute("select url from articles where site = ?", [site])
-        return {r[0] for r in rows}
+        where = "coalesce(a.pages_missing, 0) = 0" + (" and a.site = ?" if site else "")
+        params = [site] if site else []
+        rows = self.db.execute(f"select a.url from articles a where {where}", params)
+        urls = {r[0] for r in rows}
+        if self.db["url_aliases"].exists():
+            rows = self.db.execute(
+                f"select l.alias from url_aliases l join articles a on a.url = l.url where {where}",
+                params,
+            )
+            urls.update(r[0] for r in rows)
+        return urls
+
+    def aliases_of(self, url: str) -> list[str]:
+        """The other URLs recorded for the article ``url`` (``url_aliases``), sorted."""
+        if not self.db["url_aliases"].exists():
+            return []
+        rows = self.db.execute("select alias from url_aliases where url = ? order by alias", [url])
+        return [r[0] for r in rows]
+
+    def resolve(self, url: str) -> str:
+        """The article URL that ``url`` is an alias of, or ``url`` itself."""
+        if self.db["url_aliases"].exists():
+            row = self.db.execute("select url from url_aliases where alias = ?", [url]).fetchone()
+            if row:
+                return row[0]
+        return url
 
     def get_article(self, url: str) -> Article | None:
         rows = list(self.db.query("select * from articles where url = ?", [url]))
@@ -309,10 +344,79 @@ class Archive:
             raise first
 
     def _store(self, article: Article, crawl_id: int | None) -> str:
-        """The raw page, if attached, then the article, inside the caller's transaction."""
+        """The raw page(s), if attached, then the article and its aliases, inside the
+        caller's transaction. An alias that is an archived article of its own (stored
+        before its final URL was known) is merged into this one."""
         if article.page is not None:
-            self._insert_page(article.page)
-        return self._upsert(article, crawl_id)
+            first = self._insert_page(article.page)
+            for page in article.extra_pages:
+                self._insert_page(page, first_page_id=first)
+        outcome = self._upsert(article, crawl_id)
+        if article.aliases:
+            assert article.url is not None
+            self._add_aliases(article.url, article.aliases)
+        return outcome
+
+    # -- aliases ----------------------------------------------------------------------------
+    def add_aliases(self, url: str, aliases: Iterable[str]) -> None:
+        """Record ``aliases`` as other URLs of the article ``url``, in one transaction."""
+        with self._write():
+            self._add_aliases(url, aliases)
+
+    def _add_aliases(self, url: str, aliases: Iterable[str]) -> None:
+        conn = self.db.conn
+        now = utcnow()
+        for alias in dict.fromkeys(a for a in aliases if a and a != url):
+            if conn.execute("select 1 from articles where url = ?", [alias]).fetchone():
+                self._merge(alias, url)
+            conn.execute(
+                "insert into url_aliases (alias, url, first_seen) values (?, ?, ?)"
+                " on conflict (alias) do update set url = excluded.url",
+                [alias, url, now],
+            )
+        # an article that became an alias of another: its aliases follow it
+        conn.execute("update url_aliases set url = ? where url in"
+                     " (select alias from url_aliases where url = ?)", [url, url])  # fmt: skip
+        conn.execute("delete from url_aliases where alias = ?", [url])
+
+    def rekey(self, old: str, new: str) -> str:
+        """Move the article ``old`` to the URL ``new`` (its final or canonical URL), in
+        one transaction: ``old`` becomes an alias; when ``new`` is archived already the
+        two rows are merged (see :meth:`_merge`). Returns ``"rekeyed"`` or ``"merged"``."""
+        with self._write() as conn:
+            exists = conn.execute("select 1 from articles where url = ?", [new]).fetchone()
+            outcome = "merged" if exists else "rekeyed"
+            if outcome == "rekeyed":
+                conn.execute("pragma defer_foreign_keys = on")  # versions follow below
+                conn.execute("update articles set url = ? where url = ?", [new, old])
+                self._repoint(old, new)
+            self._add_aliases(new, [old])
+            return outcome
+
+    def _merge(self, old: str, new: str) -> None:
+        """Fold the article row ``old`` into the row ``new`` (both exist): ``old``'s
+        content goes to ``article_versions`` of ``new``, its pages, versions and the
+        copies linked to it move to ``new``, and the row is deleted. Nothing is lost."""
+        conn = self.db.conn
+        columns = (*EXTRACTED_FIELDS, "fetched_at")
+        row = conn.execute(
+            f"select {', '.join(columns)} from articles where url = ?", [old]
+        ).fetchone()
+        if row is None:
+            return
+        self._insert("article_versions", {"url": new, **dict(zip(columns, row, strict=True)),
+                                          "replaced_at": utcnow()})  # fmt: skip
+        conn.execute("delete from fingerprints where url = ?", [old])
+        self._repoint(old, new)
+        conn.execute("delete from articles where url = ?", [old])
+
+    def _repoint(self, old: str, new: str) -> None:
+        conn = self.db.conn
+        conn.execute("update article_versions set url = ? where url = ?", [new, old])
+        conn.execute("update pages set url = ? where url = ?", [new, old])
+        conn.execute("update fingerprints set url = ? where url = ?", [new, old])
+        conn.execute("update articles set duplicate_of = ? where duplicate_of = ?", [new, old])
+        conn.execute("update articles set duplicate_of = null where url = duplicate_of")
 
     def _upsert(self, article: Article, crawl_id: int | None) -> str:
         """The article row, inside the caller's transaction."""
@@ -336,10 +440,16 @@ class Archive:
             self._insert("articles", record)
             return "new"
         previous = dict(zip((*EXTRACTED_FIELDS, "fetched_at"), old, strict=True))
+        missing = self.db.conn.execute(
+            "select pages_missing from articles where url = ?", [article.url]
+        ).fetchone()[0]
         if all(previous[f] == record[f] for f in EXTRACTED_FIELDS):
+            if (missing or 0) != (article.pages_missing or 0):
+                self.db["articles"].update(article.url, {"pages_missing": article.pages_missing})
+                return "updated"
             return "unchanged"
         self._insert("article_versions", {"url": article.url, **previous, "replaced_at": utcnow()})
-        update = {f: record[f] for f in (*EXTRACTED_FIELDS, "fetched_at", "site")}
+        update = {f: record[f] for f in (*EXTRACTED_FIELDS, "fetched_at", "site", "pages_missing")}
         if previous["body"] != record["body"]:
             update["duplicate_of"] = self._link_duplicate(
                 article.url, article.body or "", article.fingerprint
@@ -392,7 +502,9 @@ class Archive:
         with self._write():
             self._insert_page(page)
 
-    def _insert_page(self, page: RawPage) -> None:
+    def _insert_page(self, page: RawPage, first_page_id: int | None = None) -> int:
+        """Insert one response; returns its ``pages.id``. A continuation page of a
+        multi-page article names its group's first page (``first_page_id``)."""
         if page.compressed is not None and page.compression:
             codec, data = page.compression, page.compressed
         else:
@@ -403,15 +515,25 @@ class Archive:
              "status": page.status,
              "headers": json.dumps(page.headers, ensure_ascii=False),
              "fetched_at": page.fetched_at, "compression": codec, "size": len(page.body),
-             "body": data}  # fmt: skip
+             "body": data, "page_no": page.page_no, "first_page_id": first_page_id}  # fmt: skip
         )
+        return int(self.db.conn.execute("select last_insert_rowid()").fetchone()[0])
+
+    def page_group(self, first_page_id: int) -> list[RawPage]:
+        """The continuation pages stored with the first page ``first_page_id``, in page
+        order (empty for a one-page article)."""
+        rows = self.db.query(
+            "select * from pages where first_page_id = ? order by page_no, id", [first_page_id]
+        )
+        return [page_from_row(row) for row in rows]
 
     def page_ids(self, site: str | None = None, since: str | None = None) -> list[int]:
         """Ids of the latest stored response of every URL (of ``site``, fetched since
         ``since``), oldest first: what ``reextract`` and ``export-warc`` work on."""
         sql = (
             "select id from pages p"
-            " where p.id = (select max(id) from pages q where q.url = p.url)"
+            " where p.id = (select max(id) from pages q where q.url = p.url"
+            " and q.first_page_id is null)"
         )
         params: list[Any] = []
         if site:
@@ -636,6 +758,7 @@ def page_from_row(row: dict[str, Any]) -> RawPage:
     return RawPage(
         url=row["url"], site=row.get("site"), final_url=row["final_url"], status=row["status"],
         headers=json.loads(row["headers"] or "{}"), body=body, fetched_at=row["fetched_at"],
+        page_no=row.get("page_no") or 1,
     )  # fmt: skip
 
 
