@@ -549,15 +549,21 @@ class Archive:
         site: str | None = None,
         since: str | None = None,
         unreadable: list[tuple[str, str]] | None = None,
+        continuations: bool = False,
     ) -> Iterator[RawPage]:
-        """The latest stored response of every URL, filtered like :meth:`page_ids`.
+        """The latest stored response of every URL, filtered like :meth:`page_ids`, each
+        followed by its multi-page article's continuation pages if ``continuations``.
 
         A page whose stored body cannot be decompressed (a damaged row) is skipped and
         ``(url, reason)`` appended to ``unreadable`` when given; without it, it raises
         :class:`ArchiveError` naming the page.
         """
         for page_id in self.page_ids(site, since):
-            for row in self.db.query("select * from pages where id = ?", [page_id]):
+            sql = "select * from pages where id = ?"
+            if continuations:
+                sql += " or first_page_id = ? order by coalesce(page_no, 1), id"
+            params = [page_id, page_id] if continuations else [page_id]
+            for row in self.db.query(sql, params):
                 try:
                     yield page_from_row(row)
                 except ValueError as exc:

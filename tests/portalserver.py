@@ -6,11 +6,12 @@ first line and logs ``METHOD PATH STATUS`` for every request. ``DIR`` holds swit
 
 Two sites:
 
-``/alias/list.html`` links one story (10007, living at ``/a/2022/0915/10007.html``) through
-a 301 alias, a 302 alias, a print page whose ``rel=canonical`` points at it and a
-tracking-parameter variant; a story known only through its mobile page's ``og:url``
-(10008); and two articles whose ``rel=canonical`` must be ignored: the home page (10009)
-and another domain (10010).
+``/alias/list.html`` (and its second list page, ``list_2.html``) links one story
+(10007, living at ``/a/2022/0915/10007.html``) through a 301 alias, a 302 alias, a
+print page whose ``rel=canonical`` points at it and a tracking-parameter variant; a
+story known only through its mobile page's ``og:url`` (10008); two articles whose
+``rel=canonical`` must be ignored: the home page (10009) and another domain (10010);
+and, on ``list_2.html``, one more article (10011).
 
 ``/mp/list.html`` links multi-page articles: 501 (UTF-8, ``501_2.html``, ``501_3.html``),
 502 (GBK, ``502/index_2.htm``), 503 (``?page=2``), 504 (its page 3 fails while broken),
@@ -37,12 +38,15 @@ PARAGRAPHS = {
               "当地消保委已介入调查，并建议会员保存好合同和付款凭证。"],
     "10010": ["网购生鲜“缺斤少两”投诉增多，平台承诺先行赔付。",
               "专家建议消费者收货时当面称重并拍照留存证据。"],
+    "10011": ["多地出台新规，外卖平台须公示食品安全信息和商家资质。",
+              "监管部门表示将对未按规定公示的平台依法处理。"],
 }  # fmt: skip
 TITLES = {
     "10007": "全省发布预付卡消费提示",
     "10008": "电动自行车电池隐患召回",
     "10009": "健身房闭店会员退费难",
     "10010": "生鲜缺斤少两投诉增多",
+    "10011": "外卖平台公示新规出台",
 }
 
 #: Multi-page articles: page number -> paragraphs. Every page has its own marker.
@@ -165,6 +169,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.multi_site(path, query)
         self.send(404, b"<h1>404</h1>")
 
+    def list_page(self, links: list[str], next_page: str | None = None) -> None:
+        items = "".join(f'<li><a href="{u}">新闻 {i}</a></li>' for i, u in enumerate(links))
+        nav = f'<div class="page"><a href="{next_page}">下一页</a></div>' if next_page else ""
+        html = f'<html><head><meta charset="utf-8"></head><body><ul>{items}</ul>{nav}</body></html>'
+        self.send(200, html.encode("utf-8"), ctype="text/html; charset=utf-8")
+
     # -- aliases ---------------------------------------------------------------------------
     def alias_site(self, path: str) -> None:
         final = "/a/2022/0915/10007.html"
@@ -172,9 +182,9 @@ class Handler(BaseHTTPRequestHandler):
             links = ["/a/old/10007.html", "/a/tmp/10007.html", "/a/print/10007.html",
                      final + "?utm_source=weibo&spm=1.2.3", "/a/m/10008.html",
                      "/a/2022/0917/10009.html", "/a/2022/0918/10010.html"]  # fmt: skip
-            items = "".join(f'<li><a href="{u}">新闻 {i}</a></li>' for i, u in enumerate(links))
-            html = f'<html><head><meta charset="utf-8"></head><body><ul>{items}</ul></body></html>'
-            return self.send(200, html.encode("utf-8"), ctype="text/html; charset=utf-8")
+            return self.list_page(links, "/alias/list_2.html")
+        if path == "/alias/list_2.html":
+            return self.list_page(["/a/2022/0919/10011.html"])
         if path == "/a/old/10007.html":
             return self.send(301, b"", {"Location": final})
         if path == "/a/tmp/10007.html":
@@ -188,6 +198,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/a/2022/0917/10009.html":
             head = '<link rel="canonical" href="/">'  # a careless template: the home page
             return self.send(200, page(TITLES["10009"], PARAGRAPHS["10009"], head=head))
+        if path == "/a/2022/0919/10011.html":
+            return self.send(200, page(TITLES["10011"], PARAGRAPHS["10011"]))
         if path == "/a/2022/0918/10010.html":
             head = '<link rel="canonical" href="http://other.example.cn/a/2022/0918/10010.html">'
             return self.send(200, page(TITLES["10010"], PARAGRAPHS["10010"], head=head))
