@@ -366,6 +366,9 @@ class Archive:
     def _add_aliases(self, url: str, aliases: Iterable[str]) -> None:
         conn = self.db.conn
         now = utcnow()
+        row = conn.execute("select url from url_aliases where alias = ?", [url]).fetchone()
+        if row and not conn.execute("select 1 from articles where url = ?", [url]).fetchone():
+            url = row[0]  # ``url`` is itself an alias (a redirect hop): point at its article
         for alias in dict.fromkeys(a for a in aliases if a and a != url):
             if conn.execute("select 1 from articles where url = ?", [alias]).fetchone():
                 self._merge(alias, url)

@@ -20,6 +20,9 @@ from crawler.archive import Archive
 from crawler.items import Article, RawPage
 from tests.conftest import FAST, PortalServer, query, run_cli, start_server, stop_server, to_toml
 from tests.portalserver import PARAGRAPHS, TITLES
+from tests.test_redis import WORKER as REDIS_WORKER
+from tests.test_redis import cli as redis_cli
+from tests.test_redis import finish, rdb, redis_url  # noqa: F401 (fixtures)
 
 FINAL = "/a/2022/0915/10007.html"
 TRACKING = FINAL + "?utm_source=weibo&spm=1.2.3"
@@ -134,3 +137,47 @@ def test_upgrade_of_an_archive_keyed_by_aliases(tmp_path: Path, server: PortalSe
     assert "/a/print/10007.html" not in paths and TRACKING not in paths
     assert paths.count("/a/old/10007.html") == paths.count("/a/tmp/10007.html") == 1
     assert len(query(db, "select 1 from articles where title = ?", (TITLES["10007"],))) == 1
+
+
+def test_redis_workers_give_the_same_rows_as_a_local_crawl(
+    tmp_path: Path, server: PortalServer, redis_url: str, rdb: object  # noqa: F811
+) -> None:
+    """Two ``--redis`` workers and one ingest archive the alias and multi-page portals
+    exactly as a local crawl does: the same rows, aliases and pages; and a second
+    distributed run, seeded with the aliases, requests none of them."""
+    mp = tmp_path / "mp.toml"
+    mp.write_text(to_toml({"name": "mp", "start_urls": [f"{server.url}/mp/list.html"],
+                           "article_url": r"/mp/(gbk/)?\d{4}/\d{4}/\d+(_\d+)?\.html?$",
+                           "list_url": r"/mp/list(_\d+)?\.html$"}), encoding="utf-8")  # fmt: skip
+    profiles = [str(profile(tmp_path, server.url)), str(mp)]
+    local, shared = tmp_path / "local.db", tmp_path / "shared.db"
+    result = run_cli("crawl", *profiles, "--db", str(local), *FAST)
+    assert result.returncode == 0, result.stderr
+
+    def distributed_run() -> None:
+        seed = run_cli("seed", *profiles, "--db", str(shared), "--redis", redis_url)
+        assert seed.returncode == 0, seed.stderr
+        workers = [redis_cli("crawl", *profiles, "--db", str(shared), "--redis", redis_url,
+                             *REDIS_WORKER) for _ in range(2)]  # fmt: skip
+        writer = redis_cli("ingest", "--db", str(shared), "--redis", redis_url)
+        for proc in workers:
+            rc, out, err = finish(proc)
+            assert rc == 0, err
+            assert " ok:" in out and "Traceback" not in err, err[-3000:]
+        rc, out, err = finish(writer)
+        assert rc == 0, err
+        assert "closed: ok" in out
+
+    distributed_run()
+    for sql in ("select url, site, title, body, pages_missing from articles order by url",
+                "select alias, url from url_aliases order by alias",
+                "select url, final_url, page_no from pages where page_no > 1"
+                " order by url, page_no"):  # fmt: skip
+        assert query(shared, sql) == query(local, sql), sql
+    urls = "select url, final_url from pages where coalesce(page_no, 1) = 1"
+    assert {r["url"] for r in query(shared, urls)} == {r["url"] for r in query(local, urls)}
+
+    server.clear_log()
+    distributed_run()
+    assert sorted(p for p in server.paths() if p != "/robots.txt") == [
+        "/alias/list.html", "/mp/list.html"]  # fmt: skip
