@@ -10,6 +10,9 @@ Tables (documented in README.md):
   (:mod:`crawler.compression`: Zstandard; ``zlib`` rows from older versions are read too).
 * ``fingerprints``: the bottom-k shingle sketch of each body, to find syndicated copies
   (``articles.duplicate_of``).
+* ``url_aliases``: every other URL that led to an article (redirects, ``rel=canonical``,
+  tracking-parameter variants, continuation pages), ``alias -> url``.
+* ``pages.page_no`` / ``pages.first_page_id``: the pages of a multi-page article.
 
 Every write is its own transaction, so a killed crawl keeps every article already stored.
 The file is in WAL mode, so readers (Datasette, sqlite-utils) never block a crawl.

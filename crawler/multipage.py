@@ -15,23 +15,42 @@ examined), and links to other articles cannot take the shape of this one's pages
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, declared_canonical
+
+if TYPE_CHECKING:
+    from crawler.items import Article
 
 #: The most pages one article is followed to (page 1 included).
 MAX_PAGES = 50
 #: Page numbers above this are not page numbers (an id such as ``t20230618_41587``).
 _MAX_NUMBER = 999
 
-_LINK = re.compile(
-    r"""<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))[^>]*>(.{0,300}?)</a\s*>""",
-    re.I | re.S,
+#: An ``<a href>`` tag (on the page's bytes: links are ASCII or %-escaped) ...
+_HREF = re.compile(rb"""<a\s[^>]*?href\s*=\s*["']?([^"'\s>]+)[^>]*>""", re.I)
+#: ... and the link text after it.
+_LABEL = re.compile(rb"(.{0,300}?)</a\s*>", re.I | re.S)
+_TAGS = re.compile(rb"<[^>]*>")
+_ENCODINGS = ("utf-8", "gb18030")  # Chinese portals' page encodings (GBK is a subset)
+
+
+def _any_encoding(words: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple({w.encode(e) for w in words for e in _ENCODINGS})
+
+
+_PAGE_MARK = re.compile(
+    b"|".join(
+        re.escape(a.encode(e)) + rb"\s*\d+\s*" + re.escape("页".encode(e))
+        for a in ("第", "共")
+        for e in _ENCODINGS
+    )
 )
-_TAGS = re.compile(r"<[^>]*>")
-_PAGE_MARK = re.compile(r"第\s*\d+\s*页|共\s*\d+\s*页")
-_NEXT_WORDS = ("下一页", "下页", "尾页", "末页", "下一頁", "next")
-_FIRST_WORDS = ("上一页", "上页", "首页", "第一页", "上一頁", "prev")
+_NEXT_WORDS = _any_encoding(("下一页", "下页", "尾页", "末页", "下一頁")) + (b"next", b"Next")
+_FIRST_WORDS = _any_encoding(("上一页", "上页", "首页", "第一页", "上一頁")) + (b"prev", b"Prev")
 _PAGE_PARAMS = ("page", "p", "pn", "pg", "pageno", "page_no", "curpage")
 _NUMBERED = re.compile(r"^(.*?)(/index)?_(\d{1,3})(\.[A-Za-z0-9]+)$")
 
@@ -94,22 +113,50 @@ def first_page_of(url: str) -> str | None:
     return urlunsplit((*parts[:2], match.group(1) + match.group(4), parts.query, ""))
 
 
-def _links(text: str, base: str) -> list[tuple[str, str]]:
-    """``(canonical URL, link text)`` of every ``<a href>`` of an HTML text."""
+def _links(body: bytes, base: str, needles: tuple[bytes, ...] = ()) -> list[tuple[str, bytes]]:
+    """``(absolute URL, link text)`` of the ``<a href>`` links of a page; with
+    ``needles``, only of links whose ``href`` contains one of them (found with
+    ``bytes.find``, which keeps a page without such links cheap: no full scan)."""
+    if needles:
+        starts: set[int] = set()
+        for needle in needles:
+            at = body.find(needle)
+            while at >= 0:
+                tag = body.rfind(b"<a", max(0, at - 500), at)
+                if tag < 0:
+                    tag = body.rfind(b"<A", max(0, at - 500), at)
+                if tag >= 0:
+                    starts.add(tag)
+                at = body.find(needle, at + 1)
+        matches = [m for m in map(lambda i: _HREF.match(body, i), sorted(starts)) if m]
+    else:
+        matches = list(_HREF.finditer(body))
     out = []
-    for m in _LINK.finditer(text):
-        href = (m.group(1) or m.group(2) or m.group(3) or "").strip()
+    for m in matches:
+        href = m.group(1).strip().decode("latin-1")
         if not href or href.startswith(("javascript:", "mailto:", "#")):
             continue
-        label = " ".join(_TAGS.sub(" ", m.group(4)).split())
-        out.append((canonical_url(urljoin(base, href.replace("&amp;", "&"))), label))
+        if needles and not any(n in m.group(1) for n in needles):
+            continue
+        label_match = _LABEL.match(body, m.end())
+        label = b" ".join(_TAGS.sub(b" ", label_match.group(1)).split()) if label_match else b""
+        out.append((urljoin(base, href.replace("&amp;", "&")).split("#", 1)[0], label))
     return out
 
 
+def _needles(first: str) -> tuple[bytes, ...]:
+    """What a link to a page of ``first`` must contain: its file name without extension
+    followed by ``_`` or ``/index_``, or a page parameter."""
+    name = urlsplit(first).path.rsplit("/", 1)[-1].rsplit(".", 1)[0].encode("utf-8")
+    params = tuple(f"{sep}{p}=".encode() for p in _PAGE_PARAMS for sep in "?&")
+    shapes = (name + b"_", name + b"/index_") if name else (b"index_",)
+    return shapes + params
+
+
 def continuation_links(
-    text: str, page_url: str, first: str, pattern: re.Pattern[str] | None = None
+    body: bytes, page_url: str, first: str, pattern: re.Pattern[str] | None = None
 ) -> dict[int, str]:
-    """Links of a page (HTML ``text`` fetched from ``page_url``) to other pages of the
+    """Links of a page (its ``body`` as fetched from ``page_url``) to other pages of the
     article whose page 1 is ``first``: ``{page number: URL}``.
 
     With ``pattern`` (a profile's ``article_pages``), every linked URL it matches is a
@@ -117,10 +164,10 @@ def continuation_links(
     the links.
     """
     found: dict[int, str] = {}
-    links = _links(text, page_url)
     if pattern is not None:
         order = 2
-        for url, _ in links:
+        for link, _ in _links(body, page_url):
+            url = canonical_url(link)
             match = pattern.search(url)
             if not match or url == first or url in found.values():
                 continue
@@ -130,23 +177,33 @@ def continuation_links(
             if n >= 2:
                 found.setdefault(n, url)
         return found
-    marked = _PAGE_MARK.search(text) is not None
-    for url, label in links:
-        n = page_number(url, first)
+    marked: bool | None = None
+    for link, label in _links(body, page_url, _needles(first)):
+        n = page_number(link, first)
         if n is None:
             continue
-        low = label.lower()
-        if marked or label == str(n) or any(w in low for w in _NEXT_WORDS):
+        url = canonical_url(link)
+        if page_number(url, first) != n:
+            continue
+        if label == str(n).encode() or any(w in label for w in _NEXT_WORDS):
+            found.setdefault(n, url)
+            continue
+        if marked is None:
+            marked = _PAGE_MARK.search(body) is not None
+        if marked:
             found.setdefault(n, url)
     return found
 
 
-def links_back(text: str, page_url: str, first: str) -> bool:
+def links_back(body: bytes, page_url: str, first: str) -> bool:
     """Whether a page's navigation links to ``first`` as its page 1 (首页, 上一页, "1")."""
-    marked = _PAGE_MARK.search(text) is not None
-    for url, label in _links(text, page_url):
-        if url == first and (marked or label == "1" or any(w in label.lower()
-                                                          for w in _FIRST_WORDS)):  # fmt: skip
+    name = urlsplit(first).path.rsplit("/", 1)[-1].encode("utf-8") or b"/"
+    for link, label in _links(body, page_url, (name,)):
+        if canonical_url(link) != first:
+            continue
+        if label == b"1" or any(w in label for w in _FIRST_WORDS):
+            return True
+        if _PAGE_MARK.search(body):
             return True
     return False
 
@@ -163,3 +220,45 @@ def strip_page_nav(body: str) -> str:
         if not (_NAV_LINE.match(line) and _NAV_WORD.search(line))
     ]
     return "\n".join(kept).strip()
+
+
+# -- in the extraction worker ------------------------------------------------------------------
+@dataclass
+class PageLinks:
+    """What a fetched article page says about its article's identity and pages."""
+
+    #: ``rel=canonical`` / ``og:url`` (:func:`~crawler.urls.declared_canonical`)
+    declared: str | None = None
+    #: the other pages of its article, ``{page number: URL}``
+    links: dict[int, str] | None = None
+    #: page 1's URL when this page is page 2, 3, ... of an article (linked to directly)
+    continues: str | None = None
+
+
+def examine(body: bytes, url: str, first: str, setting: Any, page_one: bool = True) -> PageLinks:
+    """A page's :class:`PageLinks`. ``first`` is its article's page 1 (the page itself
+    for page 1); ``setting`` is the profile's ``article_pages`` (None: detect by shape,
+    a regex, or False: off)."""
+    if setting is False:
+        return PageLinks(declared_canonical(body, url) if page_one else None, {})
+    pattern = setting if isinstance(setting, re.Pattern) else None
+    result = PageLinks(links=continuation_links(body, url, first, pattern))
+    if page_one:
+        result.declared = declared_canonical(body, url)
+        if pattern is None or pattern.search(first):
+            start = first_page_of(first)
+            if start is not None and start != first and links_back(body, url, start):
+                result.continues = start
+    return result
+
+
+def extract_and_examine(
+    body: bytes, url: str, charset: str | None, fields: Mapping[str, str] | None,
+    first: str, setting: Any, page_one: bool = True,
+) -> tuple[Article, str, bytes, PageLinks]:  # fmt: skip
+    """:func:`crawler.worker.extract_page` and :func:`examine`, in one trip to the
+    extraction pool: the crawling process does none of the scanning."""
+    from crawler.worker import extract_page
+
+    article, codec, data = extract_page(body, url, charset, fields)
+    return article, codec, data, examine(body, url, first, setting, page_one)

@@ -28,7 +28,7 @@ from typing import Any
 from crawler import multipage, quality
 from crawler.archive import Archive, utcnow
 from crawler.items import EXTRACTED_FIELDS, Article
-from crawler.urls import article_identity
+from crawler.urls import article_identity, declared_canonical
 
 #: Pages sent to a worker at a time.
 BATCH = 64
@@ -106,7 +106,8 @@ def _work(batch: list[tuple]) -> list[dict[str, Any]]:
                 bodies.append(extract(page_body, page_url, http_encoding=charset,
                                       fields=fields).body or "")  # fmt: skip
             article.body = "\n".join(b for b in map(multipage.strip_page_nav, bodies) if b)
-        identity = article_identity(url, final_url or url, body, profile)
+        declared = declared_canonical(body, final_url or url)
+        identity = article_identity(url, final_url or url, declared, profile)
         out.append({"url": url, "site": site, "fetched_at": fetched_at, "identity": identity,
                     **{f: getattr(article, f) for f in EXTRACTED_FIELDS}})  # fmt: skip
     return out

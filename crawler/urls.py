@@ -110,21 +110,21 @@ def _may_be_article(url: str, near: str, rules: UrlRules | None) -> bool:
 
 
 def article_identity(
-    requested: str, final_url: str, body: bytes, rules: UrlRules | None = None
+    requested: str, final_url: str, declared: str | None, rules: UrlRules | None = None
 ) -> str:
     """The URL an article is archived under: where it was requested (``requested``,
     canonical), moved to the URL it lives at after same-site redirects (``final_url``),
-    and then to its own ``rel=canonical`` / ``og:url`` when that is on the same site,
-    matches the profile's ``article_url`` and is no home, start or list page.
+    and then to the URL the page declares (``declared``: :func:`declared_canonical`)
+    when that is on the same site, matches the profile's ``article_url`` and is no home,
+    start or list page.
 
-    >>> article_identity("http://x.cn/old/1.html", "http://x.cn/a/1.html", b"")
+    >>> article_identity("http://x.cn/old/1.html", "http://x.cn/a/1.html", None)
     'http://x.cn/a/1.html'
     """
     url = requested
     final = canonical_url(final_url)
     if final != url and _may_be_article(final, url, rules):
         url = final
-    declared = declared_canonical(body, final_url)
     if declared and declared != url and _may_be_article(declared, url, rules):
         url = declared
     return url

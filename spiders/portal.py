@@ -28,10 +28,11 @@ from crawler.archive import Archive, utcnow
 from crawler.errors import ArchiveError
 from crawler.items import Article, RawPage
 from crawler.middlewares import describe_failure
+from crawler.multipage import extract_and_examine
 from crawler.profiles import Profile, load_profile
 from crawler.signals import STAT, aliases_found, page_failed
 from crawler.urls import article_identity, canonical_url
-from crawler.worker import POOL, extract_page
+from crawler.worker import POOL
 
 _HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain", b"application/xml")
 _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
@@ -173,7 +174,10 @@ class PortalSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(STAT + "already_archived")
             return None
         self._scheduled_articles.add(url)
-        return self._article_request(url)
+        request = self._article_request(url)
+        if url in self._link_variants:  # travels with the request (another worker may fetch it)
+            request.meta["linked_as"] = sorted(self._link_variants[url])
+        return request
 
     # -- callbacks -----------------------------------------------------------------------
     def parse_list(self, response: Response) -> Iterator[Request]:
@@ -271,26 +275,25 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(STAT + "articles_fetched")
         if not self._check_html(response):
             return
+        here = canonical_url(response.url)
         try:
-            article, codec, compressed = await self._extract(response)
+            article, codec, compressed, found = await self._extract(response, here)
         except BrokenProcessPool as exc:  # a worker died (say, lxml crashed on this page)
             self.record_error(response.url, f"extraction crashed: {exc}")
             return
         requested = response.meta.get("canonical") or canonical_url(response.url)
-        here = canonical_url(response.url)
-        first = self._continued_page(response, here)
-        if first is not None:  # page N of another article: that article is fetched instead
-            request = self._consider_article(first)
+        if found.continues is not None:  # page N of another article: fetch that instead
+            request = self._consider_article(found.continues)
             if request is not None:
                 yield request
             return
-        article.url = article_identity(requested, response.url, response.body, self.profile)
+        article.url = article_identity(requested, response.url, found.declared, self.profile)
         article.site = self.site
         article.fetched_at = utcnow()
         article.aliases = self._aliases(response, requested, article.url)
         article.page = self._raw_page(response, article.url, compressed, codec,
                                       fetched_at=article.fetched_at)  # fmt: skip
-        links = self._continuation_links(response, here)
+        links = self._continuation_links(found)
         if not links:
             yield article
             return
@@ -304,8 +307,9 @@ class PortalSpider(scrapy.Spider):
     def _aliases(self, response: Response, requested: str, url: str) -> tuple[str, ...]:
         """Every other URL that led to the article ``url``: the one requested, each hop
         of its redirects, the page's own address, the tracking-parameter forms of links."""
+        variants = {*response.meta.get("linked_as", ()), *self._link_variants.pop(requested, ())}
         found = [requested, *map(canonical_url, response.meta.get("redirect_urls") or []),
-                 canonical_url(response.url), *sorted(self._link_variants.pop(requested, ()))]
+                 canonical_url(response.url), *sorted(variants)]
         return tuple(u for u in dict.fromkeys(found) if u != url)  # fmt: skip
 
     def _raw_page(self, response: Response, url: str, compressed: bytes | None,
@@ -345,39 +349,10 @@ class PortalSpider(scrapy.Spider):
                                                 spider=self)  # fmt: skip
 
     # -- multi-page articles --------------------------------------------------------------
-    def _page_text(self, response: Response) -> str | None:
-        try:
-            return response.text  # type: ignore[attr-defined]
-        except (AttributeError, ValueError):
-            return None
-
-    def _continuation_links(self, response: Response, first: str) -> dict[int, str]:
-        """``{page number: URL}`` of the other pages of the article whose page 1 is
-        ``first``, linked from this page (none when the profile turns this off)."""
-        setting = self.profile.article_pages
-        if setting is False:
-            return {}
-        text = self._page_text(response)
-        if not text:
-            return {}
-        pattern = setting if setting not in (None, True) else None
-        links = multipage.continuation_links(text, response.url, first, pattern)  # type: ignore[arg-type]
-        return {n: u for n, u in links.items() if not self.profile.is_list(u)}
-
-    def _continued_page(self, response: Response, here: str) -> str | None:
-        """Page 1's URL when this page is page 2, 3, ... of an article (reached by a link
-        straight to it), else None."""
-        if self.profile.article_pages is not None:
-            pattern = self.profile.article_pages
-            if pattern is False or not pattern.search(here):  # type: ignore[union-attr]
-                return None
-        first = multipage.first_page_of(here)
-        if first is None or first == here:
-            return None
-        text = self._page_text(response)
-        if not text or not multipage.links_back(text, response.url, first):
-            return None
-        return first
+    def _continuation_links(self, found: multipage.PageLinks) -> dict[int, str]:
+        """``{page number: URL}`` of the other pages of the article a page links to
+        (never a list page of the profile)."""
+        return {n: u for n, u in (found.links or {}).items() if not self.profile.is_list(u)}
 
     def _next_page(self, group: PageGroup) -> Request | Article:
         """The request for the group's next page, or the whole article when done."""
@@ -412,7 +387,7 @@ class PortalSpider(scrapy.Spider):
             yield self._next_page(group)
             return
         try:
-            page, codec, compressed = await self._extract(response)
+            page, codec, compressed, found = await self._extract(response, group.first, False)
         except BrokenProcessPool as exc:
             self.record_error(response.url, f"extraction crashed: {exc}")
             group.missing.append(n)
@@ -421,7 +396,7 @@ class PortalSpider(scrapy.Spider):
         group.bodies[n] = page.body or ""
         assert group.article.url is not None
         group.pages.append(self._raw_page(response, group.article.url, compressed, codec, n))
-        for m, url in self._continuation_links(response, group.first).items():
+        for m, url in self._continuation_links(found).items():
             group.links.setdefault(m, url)
         yield self._next_page(group)
 
@@ -434,16 +409,21 @@ class PortalSpider(scrapy.Spider):
         group.missing.append(meta["page_no"])
         yield self._next_page(group)
 
-    async def _extract(self, response: Response) -> tuple[Article, str, bytes]:
-        """Extract (and compress the page) in the worker pool, or here without one."""
-        args = (response.body, response.url, _header_charset(response), self.profile.fields)
+    async def _extract(
+        self, response: Response, first: str, page_one: bool = True
+    ) -> tuple[Article, str, bytes, multipage.PageLinks]:
+        """Extract (and compress the page, and find its canonical URL and its article's
+        other pages: :func:`crawler.multipage.examine`) in the worker pool, or here
+        without one."""
+        args = (response.body, response.url, _header_charset(response), self.profile.fields,
+                first, self.profile.article_pages, page_one)  # fmt: skip
         processes = self.settings.getint("NEWSARCHIVE_EXTRACT_PROCESSES")
         if processes <= 0:
-            return extract_page(*args)
+            return extract_and_examine(*args)
         pool = POOL.get(self, processes)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, extract_page, *args)
+            return await loop.run_in_executor(pool, extract_and_examine, *args)
         except BrokenProcessPool:
             POOL.discard(pool)
             raise
