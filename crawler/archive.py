@@ -35,6 +35,7 @@ import sqlite_utils
 from crawler import compression, dedupe, fts
 from crawler.errors import ArchiveError
 from crawler.items import EXTRACTED_FIELDS, Article, RawPage
+from crawler.urls import canonical_url
 
 #: How long a writer waits for another writer's transaction before giving up (seconds);
 #: ``NEWSARCHIVE_BUSY_TIMEOUT`` in the environment overrides it.
@@ -524,6 +525,36 @@ class Archive:
              "body": data, "page_no": page.page_no, "first_page_id": first_page_id}  # fmt: skip
         )
         return int(self.db.conn.execute("select last_insert_rowid()").fetchone()[0])
+
+    def is_first_page(self, page_id: int) -> bool:
+        """Whether the stored page ``page_id`` is an article's first (or only) page."""
+        row = self.db.execute("select first_page_id from pages where id = ?", [page_id]).fetchone()
+        return row is not None and row[0] is None
+
+    def adopt_pages(self, first_page_id: int, url: str, links: dict[int, str]) -> int:
+        """Make the stored pages of ``links`` (``{page number: URL}``, pages 2, 3, ... of
+        the article ``url`` whose first page is ``first_page_id``) that an older crawl
+        archived as articles of their own part of the article: their pages join its
+        group, their rows are merged into it (:meth:`_merge`) and their URLs become
+        aliases. One transaction; returns how many pages were adopted."""
+        with self._write() as conn:
+            if not conn.execute("select 1 from articles where url = ?", [url]).fetchone():
+                return 0
+            adopted = 0
+            for n, link in sorted(links.items()):
+                page_url = canonical_url(link)
+                if page_url == url or not conn.execute(
+                    "select 1 from pages where url = ? and first_page_id is null", [page_url]
+                ).fetchone():
+                    continue
+                conn.execute(
+                    "update pages set url = ?, page_no = ?, first_page_id = ?"
+                    " where url = ? and first_page_id is null",
+                    [url, n, first_page_id, page_url],
+                )
+                self._add_aliases(url, [page_url])  # merges its row, if it has one
+                adopted += 1
+            return adopted
 
     def page_group(self, first_page_id: int) -> list[RawPage]:
         """The continuation pages stored with the first page ``first_page_id``, in page

@@ -28,7 +28,7 @@ from typing import Any
 from crawler import multipage, quality
 from crawler.archive import Archive, utcnow
 from crawler.items import EXTRACTED_FIELDS, Article
-from crawler.urls import article_identity, declared_canonical
+from crawler.urls import article_identity, canonical_url, declared_canonical
 
 #: Pages sent to a worker at a time.
 BATCH = 64
@@ -83,7 +83,7 @@ def _work(batch: list[tuple]) -> list[dict[str, Any]]:
 
     profiles: dict[str | None, Any] = {}
     out = []
-    for url, site, compressed, headers_json, codec, fetched_at, final_url, more in batch:
+    for page_id, url, site, compressed, headers_json, codec, fetched_at, final_url, more in batch:
         try:
             body = decompress(codec, compressed)
             more_bodies = [(decompress(c, b), h, u) for b, h, c, u in more]
@@ -106,40 +106,52 @@ def _work(batch: list[tuple]) -> list[dict[str, Any]]:
                 bodies.append(extract(page_body, page_url, http_encoding=charset,
                                       fields=fields).body or "")  # fmt: skip
             article.body = "\n".join(b for b in map(multipage.strip_page_nav, bodies) if b)
-        declared = declared_canonical(body, final_url or url)
-        identity = article_identity(url, final_url or url, declared, profile)
+        here = final_url or url
+        found = multipage.PageLinks()
+        if not more:  # no stored group: does the page link other pages of its article?
+            setting = profile.article_pages if profile is not None else None
+            found = multipage.examine(body, here, canonical_url(here), setting)
+        declared = declared_canonical(body, here)
+        identity = article_identity(url, here, declared, profile)
         out.append({"url": url, "site": site, "fetched_at": fetched_at, "identity": identity,
+                    "page_id": page_id, "links": found.links, "continues": found.continues,
                     **{f: getattr(article, f) for f in EXTRACTED_FIELDS}})  # fmt: skip
     return out
 
 
 def _batches(archive: Archive, site: str | None, since: str | None) -> Iterator[list[tuple]]:
-    """Batches of (url, site, body, headers, compression, fetched_at, final_url,
-    continuation pages) of the latest pages; a continuation page is (body, headers,
-    compression, final_url).
+    """Batches of :func:`_read` rows of the latest pages.
 
     Only the page ids are read up front; each batch is read when the pool needs it,
     so memory stays bounded and no cursor stays open across the writes.
     """
     ids = archive.page_ids(site, since)
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        marks = ",".join("?" * len(chunk))
-        more: dict[int, list[tuple]] = {}
+        yield _read(archive, ids[start : start + BATCH])
+
+
+def _read(archive: Archive, ids: list[int]) -> list[tuple]:
+    """(id, url, site, body, headers, compression, fetched_at, final_url, continuation
+    pages) of the stored pages ``ids``; a continuation page is (body, headers,
+    compression, final_url), the latest of each page number, in page order."""
+    marks = ",".join("?" * len(ids))
+    more: dict[int, list[tuple]] = {}
+    for row in archive.db.execute(
+        "select first_page_id, body, headers, compression, final_url from pages p"
+        f" where first_page_id in ({marks}) and id = (select max(id) from pages q"
+        " where q.first_page_id = p.first_page_id and q.page_no = p.page_no)"
+        " order by page_no",
+        ids,
+    ):
+        more.setdefault(row[0], []).append(tuple(row[1:]))
+    return [
+        (*row, more.get(row[0], []))
         for row in archive.db.execute(
-            "select first_page_id, body, headers, compression, final_url from pages"
-            f" where first_page_id in ({marks}) order by page_no, id",
-            chunk,
-        ):
-            more.setdefault(row[0], []).append(tuple(row[1:]))
-        yield [
-            (*row[1:], more.get(row[0], []))
-            for row in archive.db.execute(
-                "select id, url, site, body, headers, compression, fetched_at, final_url"
-                f" from pages where id in ({marks}) order by id",
-                chunk,
-            )
-        ]
+            "select id, url, site, body, headers, compression, fetched_at, final_url"
+            f" from pages where id in ({marks}) and first_page_id is null order by id",
+            ids,
+        )
+    ]
 
 
 def _results(batches: Iterable[list[tuple]], jobs: int) -> Iterator[list[dict[str, Any]]]:
@@ -179,6 +191,22 @@ def reextract(
                 if "error" in record:
                     report.unreadable.append((record["url"], record["error"]))
                     continue
+                if not archive.is_first_page(record["page_id"]):
+                    continue  # an old separate row's page, now in its article's group
+                continues = record.pop("continues")
+                if continues and continues != record["url"]:
+                    if archive.get_article(archive.resolve(continues)) is not None:
+                        continue  # page 2, 3, ... of an archived article: adopted by its page 1
+                missing = None
+                links = record.pop("links")
+                if links:  # pages of this article stored as rows of their own by older crawls
+                    adopted = archive.adopt_pages(record["page_id"], record["url"], links)
+                    report.merged += adopted
+                    missing = len(links) - adopted
+                    if adopted:
+                        (record,) = _work(_read(archive, [record["page_id"]]))
+                        record.pop("links"), record.pop("continues")
+                record.pop("page_id")
                 identity = record.pop("identity")
                 article = Article(**record)
                 if quality.problem(article):
@@ -195,6 +223,8 @@ def reextract(
                     article.url = identity
                 stored = archive.get_article(article.url)
                 article.pages_missing = stored.pages_missing if stored else None
+                if missing is not None:  # linked pages that were never fetched: the next
+                    article.pages_missing = missing  # crawl fetches the article again
                 outcome, changed = archive.apply_extraction(article)
                 setattr(report, outcome, getattr(report, outcome) + 1)
                 report.changed_fields.update(changed if outcome != "unchanged" else [])

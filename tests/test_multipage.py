@@ -131,3 +131,50 @@ def test_article_pages_regex(tmp_path: Path, server: PortalServer) -> None:
     bodies = {r["url"]: r["body"] for r in query(db, "select url, body from articles")}
     assert bodies[base + multi_urls("503")[1]] == whole("503")
     assert MULTI["501"][2][0] not in bodies[base + multi_urls("501")[1]]
+
+
+def test_upgrade_merges_continuation_rows_of_an_old_archive(
+    tmp_path: Path, server: PortalServer
+) -> None:
+    """Before issue 17 a list linking ``501_2.html`` made it a row of its own, and 501
+    was archived with page 1's text only. ``reextract`` makes them one row with both
+    pages' text, ``501_2.html`` an alias, and keeps both old contents as versions."""
+    import urllib.request
+
+    from crawler.archive import Archive
+    from crawler.items import Article, RawPage
+
+    db, base = tmp_path / "archive.db", server.url
+    old_rows = {1: "旧抓取：只有第一页的正文。", 2: "旧抓取：第二页被当成了一篇文章。"}
+    with Archive(db) as archive:
+        for n, body in old_rows.items():
+            url = base + multi_urls("501")[n]
+            with urllib.request.urlopen(url) as response:  # the local test server
+                page = RawPage(url=url, site="mp", final_url=url, status=200,
+                               headers=dict(response.headers), body=response.read(),
+                               fetched_at=f"2026-11-0{n}T00:00:00Z")  # fmt: skip
+            old = Article(url=url, site="mp", title=MULTI_TITLES["501"], body=body,
+                          fetched_at=page.fetched_at, page=page)  # fmt: skip
+            archive.upsert_article(old)
+
+    result = run_cli("reextract", "--db", str(db), "--jobs", "1")
+    assert result.returncode == 0, result.stderr
+    rows = query(db, "select url, body, pages_missing from articles")
+    # page 3 was never fetched: the row says so, and the next crawl fetches the article
+    assert rows == [{"url": base + multi_urls("501")[1], "body": whole("501", (1, 2)),
+                     "pages_missing": 1}]  # fmt: skip
+    aliases = query(db, "select alias, url from url_aliases")
+    assert aliases == [{"alias": base + multi_urls("501")[2], "url": base + multi_urls("501")[1]}]
+    versions = {v["body"] for v in query(db, "select body from article_versions")}
+    assert set(old_rows.values()) <= versions  # nothing lost
+    pages = query(db, "select final_url, page_no from pages order by coalesce(page_no, 1)")
+    assert [(p["final_url"], p["page_no"]) for p in pages] == [
+        (base + multi_urls("501")[1], 1), (base + multi_urls("501")[2], 2)]  # fmt: skip
+    # a second reextract finds nothing more to do
+    result = run_cli("reextract", "--db", str(db), "--jobs", "1")
+    assert "0 updated, 0 new" in result.stdout and "merged" not in result.stdout, result.stdout
+    # and the next crawl completes the article: all 3 pages, nothing missing
+    assert crawl(tmp_path, server) == 0
+    (row,) = query(db, "select body, pages_missing from articles where url = ?",
+                   (base + multi_urls("501")[1],))  # fmt: skip
+    assert row == {"body": whole("501"), "pages_missing": 0}
