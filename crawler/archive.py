@@ -239,7 +239,9 @@ class Archive:
         """
         if not self.db["articles"].exists():
             return set()
-        where = "coalesce(a.pages_missing, 0) = 0" + (" and a.site = ?" if site else "")
+        where = "1" if not self._has("articles", "pages_missing") else (
+            "coalesce(a.pages_missing, 0) = 0")  # fmt: skip
+        where += " and a.site = ?" if site else ""
         params = [site] if site else []
         rows = self.db.execute(f"select a.url from articles a where {where}", params)
         urls = {r[0] for r in rows}
@@ -250,6 +252,13 @@ class Archive:
             )
             urls.update(r[0] for r in rows)
         return urls
+
+    def _has(self, table: str, column: str) -> bool:
+        """Whether ``table`` has ``column`` (a read-only archive written by an older
+        version has not been upgraded)."""
+        return any(
+            row[1] == column for row in self.db.execute(f"pragma table_info('{table}')")
+        )
 
     def aliases_of(self, url: str) -> list[str]:
         """The other URLs recorded for the article ``url`` (``url_aliases``), sorted."""
@@ -567,10 +576,10 @@ class Archive:
     def page_ids(self, site: str | None = None, since: str | None = None) -> list[int]:
         """Ids of the latest stored response of every URL (of ``site``, fetched since
         ``since``), oldest first: what ``reextract`` and ``export-warc`` work on."""
+        first = " and q.first_page_id is null" if self._has("pages", "first_page_id") else ""
         sql = (
             "select id from pages p"
-            " where p.id = (select max(id) from pages q where q.url = p.url"
-            " and q.first_page_id is null)"
+            f" where p.id = (select max(id) from pages q where q.url = p.url{first})"
         )
         params: list[Any] = []
         if site:
@@ -595,6 +604,7 @@ class Archive:
         ``(url, reason)`` appended to ``unreadable`` when given; without it, it raises
         :class:`ArchiveError` naming the page.
         """
+        continuations = continuations and self._has("pages", "first_page_id")
         for page_id in self.page_ids(site, since):
             sql = "select * from pages where id = ?"
             if continuations:
