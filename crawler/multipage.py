@@ -241,7 +241,7 @@ def examine(body: bytes, url: str, first: str, setting: Any, page_one: bool = Tr
     a regex, or False: off)."""
     if setting is False:
         return PageLinks(declared_canonical(body, url) if page_one else None, {})
-    pattern = setting if isinstance(setting, re.Pattern) else None
+    pattern = setting if setting not in (None, True) else None  # a compiled regex (re or re2)
     result = PageLinks(links=continuation_links(body, url, first, pattern))
     if page_one:
         result.declared = declared_canonical(body, url)

@@ -178,3 +178,19 @@ def test_upgrade_merges_continuation_rows_of_an_old_archive(
     (row,) = query(db, "select body, pages_missing from articles where url = ?",
                    (base + multi_urls("501")[1],))  # fmt: skip
     assert row == {"body": whole("501"), "pages_missing": 0}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [("true", "must be a regex or false"), ("'('", "bad regex"), ("3", "must be a string")],
+)
+def test_bad_article_pages_is_a_clear_profile_error(tmp_path: Path, value: str,
+                                                    problem: str) -> None:  # fmt: skip
+    path = tmp_path / "bad.toml"
+    text = ("name = 'bad'\nstart_urls = ['http://127.0.0.1:1/list.html']\n"
+            f"article_url = '/a/'\narticle_pages = {value}\n")  # fmt: skip
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("sites", str(path))
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert "article_pages" in line and problem in line and str(path) in line
