@@ -10,6 +10,9 @@ Tables (documented in README.md):
   (:mod:`crawler.compression`: Zstandard; ``zlib`` rows from older versions are read too).
 * ``fingerprints``: the bottom-k shingle sketch of each body, to find syndicated copies
   (``articles.duplicate_of``).
+* ``url_aliases``: every other URL that led to an article (redirects, ``rel=canonical``,
+  tracking-parameter variants, continuation pages), ``alias -> url``.
+* ``pages.page_no`` / ``pages.first_page_id``: the pages of a multi-page article.
 
 Every write is its own transaction, so a killed crawl keeps every article already stored.
 The file is in WAL mode, so readers (Datasette, sqlite-utils) never block a crawl.
@@ -32,6 +35,7 @@ import sqlite_utils
 from crawler import compression, dedupe, fts
 from crawler.errors import ArchiveError
 from crawler.items import EXTRACTED_FIELDS, Article, RawPage
+from crawler.urls import canonical_url
 
 #: How long a writer waits for another writer's transaction before giving up (seconds);
 #: ``NEWSARCHIVE_BUSY_TIMEOUT`` in the environment overrides it.
@@ -50,6 +54,7 @@ ARTICLE_COLUMNS: dict[str, type] = {
     "archived_at": str,
     "crawl_id": int,
     "duplicate_of": str,
+    "pages_missing": int,
 }
 
 
@@ -189,6 +194,15 @@ class Archive:
                     pk="id",
                 )  # fmt: skip
                 db["pages"].create_index(["url", "fetched_at"])
+            have = db["pages"].columns_dict
+            for col in ("page_no", "first_page_id"):  # multi-page articles
+                if col not in have:
+                    db["pages"].add_column(col, int)
+            if not db["url_aliases"].exists():
+                db["url_aliases"].create(
+                    {"alias": str, "url": str, "first_seen": str}, pk="alias"
+                )
+                db["url_aliases"].create_index(["url"])
             if not db["fingerprints"].exists():
                 db["fingerprints"].create({"hash": int, "url": str})
                 db["fingerprints"].create_index(["hash"])
@@ -232,14 +246,48 @@ class Archive:
 
     # -- articles -----------------------------------------------------------------------------
     def known_urls(self, site: str | None = None) -> set[str]:
-        """Every archived article URL (of one site, if given)."""
+        """Every archived article URL and every alias of one (of one site, if given).
+
+        An article with continuation pages missing (``pages_missing``) is not known, so
+        the next run fetches it again, and neither are its aliases.
+        """
         if not self.db["articles"].exists():
             return set()
-        if site is None:
-            rows = self.db.execute("select url from articles")
-        else:
-            rows = self.db.execute("select url from articles where site = ?", [site])
-        return {r[0] for r in rows}
+        where = "1" if not self._has("articles", "pages_missing") else (
+            "coalesce(a.pages_missing, 0) = 0")  # fmt: skip
+        where += " and a.site = ?" if site else ""
+        params = [site] if site else []
+        rows = self.db.execute(f"select a.url from articles a where {where}", params)
+        urls = {r[0] for r in rows}
+        if self.db["url_aliases"].exists():
+            rows = self.db.execute(
+                f"select l.alias from url_aliases l join articles a on a.url = l.url where {where}",
+                params,
+            )
+            urls.update(r[0] for r in rows)
+        return urls
+
+    def _has(self, table: str, column: str) -> bool:
+        """Whether ``table`` has ``column`` (a read-only archive written by an older
+        version has not been upgraded)."""
+        return any(
+            row[1] == column for row in self.db.execute(f"pragma table_info('{table}')")
+        )
+
+    def aliases_of(self, url: str) -> list[str]:
+        """The other URLs recorded for the article ``url`` (``url_aliases``), sorted."""
+        if not self.db["url_aliases"].exists():
+            return []
+        rows = self.db.execute("select alias from url_aliases where url = ? order by alias", [url])
+        return [r[0] for r in rows]
+
+    def resolve(self, url: str) -> str:
+        """The article URL that ``url`` is an alias of, or ``url`` itself."""
+        if self.db["url_aliases"].exists():
+            row = self.db.execute("select url from url_aliases where alias = ?", [url]).fetchone()
+            if row:
+                return row[0]
+        return url
 
     def get_article(self, url: str) -> Article | None:
         rows = list(self.db.query("select * from articles where url = ?", [url]))
@@ -323,10 +371,82 @@ class Archive:
             raise first
 
     def _store(self, article: Article, crawl_id: int | None) -> str:
-        """The raw page, if attached, then the article, inside the caller's transaction."""
+        """The raw page(s), if attached, then the article and its aliases, inside the
+        caller's transaction. An alias that is an archived article of its own (stored
+        before its final URL was known) is merged into this one."""
         if article.page is not None:
-            self._insert_page(article.page)
-        return self._upsert(article, crawl_id)
+            first = self._insert_page(article.page)
+            for page in article.extra_pages:
+                self._insert_page(page, first_page_id=first)
+        outcome = self._upsert(article, crawl_id)
+        if article.aliases:
+            assert article.url is not None
+            self._add_aliases(article.url, article.aliases)
+        return outcome
+
+    # -- aliases ----------------------------------------------------------------------------
+    def add_aliases(self, url: str, aliases: Iterable[str]) -> None:
+        """Record ``aliases`` as other URLs of the article ``url``, in one transaction."""
+        with self._write():
+            self._add_aliases(url, aliases)
+
+    def _add_aliases(self, url: str, aliases: Iterable[str]) -> None:
+        conn = self.db.conn
+        now = utcnow()
+        row = conn.execute("select url from url_aliases where alias = ?", [url]).fetchone()
+        if row and not conn.execute("select 1 from articles where url = ?", [url]).fetchone():
+            url = row[0]  # ``url`` is itself an alias (a redirect hop): point at its article
+        for alias in dict.fromkeys(a for a in aliases if a and a != url):
+            if conn.execute("select 1 from articles where url = ?", [alias]).fetchone():
+                self._merge(alias, url)
+            conn.execute(
+                "insert into url_aliases (alias, url, first_seen) values (?, ?, ?)"
+                " on conflict (alias) do update set url = excluded.url",
+                [alias, url, now],
+            )
+        # an article that became an alias of another: its aliases follow it
+        conn.execute("update url_aliases set url = ? where url in"
+                     " (select alias from url_aliases where url = ?)", [url, url])  # fmt: skip
+        conn.execute("delete from url_aliases where alias = ?", [url])
+
+    def rekey(self, old: str, new: str) -> str:
+        """Move the article ``old`` to the URL ``new`` (its final or canonical URL), in
+        one transaction: ``old`` becomes an alias; when ``new`` is archived already the
+        two rows are merged (see :meth:`_merge`). Returns ``"rekeyed"`` or ``"merged"``."""
+        with self._write() as conn:
+            exists = conn.execute("select 1 from articles where url = ?", [new]).fetchone()
+            outcome = "merged" if exists else "rekeyed"
+            if outcome == "rekeyed":
+                conn.execute("pragma defer_foreign_keys = on")  # versions follow below
+                conn.execute("update articles set url = ? where url = ?", [new, old])
+                self._repoint(old, new)
+            self._add_aliases(new, [old])
+            return outcome
+
+    def _merge(self, old: str, new: str) -> None:
+        """Fold the article row ``old`` into the row ``new`` (both exist): ``old``'s
+        content goes to ``article_versions`` of ``new``, its pages, versions and the
+        copies linked to it move to ``new``, and the row is deleted. Nothing is lost."""
+        conn = self.db.conn
+        columns = (*EXTRACTED_FIELDS, "fetched_at")
+        row = conn.execute(
+            f"select {', '.join(columns)} from articles where url = ?", [old]
+        ).fetchone()
+        if row is None:
+            return
+        self._insert("article_versions", {"url": new, **dict(zip(columns, row, strict=True)),
+                                          "replaced_at": utcnow()})  # fmt: skip
+        conn.execute("delete from fingerprints where url = ?", [old])
+        self._repoint(old, new)
+        conn.execute("delete from articles where url = ?", [old])
+
+    def _repoint(self, old: str, new: str) -> None:
+        conn = self.db.conn
+        conn.execute("update article_versions set url = ? where url = ?", [new, old])
+        conn.execute("update pages set url = ? where url = ?", [new, old])
+        conn.execute("update fingerprints set url = ? where url = ?", [new, old])
+        conn.execute("update articles set duplicate_of = ? where duplicate_of = ?", [new, old])
+        conn.execute("update articles set duplicate_of = null where url = duplicate_of")
 
     def _upsert(self, article: Article, crawl_id: int | None) -> str:
         """The article row, inside the caller's transaction."""
@@ -350,10 +470,16 @@ class Archive:
             self._insert("articles", record)
             return "new"
         previous = dict(zip((*EXTRACTED_FIELDS, "fetched_at"), old, strict=True))
+        missing = self.db.conn.execute(
+            "select pages_missing from articles where url = ?", [article.url]
+        ).fetchone()[0]
         if all(previous[f] == record[f] for f in EXTRACTED_FIELDS):
+            if (missing or 0) != (article.pages_missing or 0):
+                self.db["articles"].update(article.url, {"pages_missing": article.pages_missing})
+                return "updated"
             return "unchanged"
         self._insert("article_versions", {"url": article.url, **previous, "replaced_at": utcnow()})
-        update = {f: record[f] for f in (*EXTRACTED_FIELDS, "fetched_at", "site")}
+        update = {f: record[f] for f in (*EXTRACTED_FIELDS, "fetched_at", "site", "pages_missing")}
         if previous["body"] != record["body"]:
             update["duplicate_of"] = self._link_duplicate(
                 article.url, article.body or "", article.fingerprint
@@ -406,7 +532,9 @@ class Archive:
         with self._write():
             self._insert_page(page)
 
-    def _insert_page(self, page: RawPage) -> None:
+    def _insert_page(self, page: RawPage, first_page_id: int | None = None) -> int:
+        """Insert one response; returns its ``pages.id``. A continuation page of a
+        multi-page article names its group's first page (``first_page_id``)."""
         if page.compressed is not None and page.compression:
             codec, data = page.compression, page.compressed
         else:
@@ -417,15 +545,55 @@ class Archive:
              "status": page.status,
              "headers": json.dumps(page.headers, ensure_ascii=False),
              "fetched_at": page.fetched_at, "compression": codec, "size": len(page.body),
-             "body": data}  # fmt: skip
+             "body": data, "page_no": page.page_no, "first_page_id": first_page_id}  # fmt: skip
         )
+        return int(self.db.conn.execute("select last_insert_rowid()").fetchone()[0])
+
+    def is_first_page(self, page_id: int) -> bool:
+        """Whether the stored page ``page_id`` is an article's first (or only) page."""
+        row = self.db.execute("select first_page_id from pages where id = ?", [page_id]).fetchone()
+        return row is not None and row[0] is None
+
+    def adopt_pages(self, first_page_id: int, url: str, links: dict[int, str]) -> int:
+        """Make the stored pages of ``links`` (``{page number: URL}``, pages 2, 3, ... of
+        the article ``url`` whose first page is ``first_page_id``) that an older crawl
+        archived as articles of their own part of the article: their pages join its
+        group, their rows are merged into it (:meth:`_merge`) and their URLs become
+        aliases. One transaction; returns how many pages were adopted."""
+        with self._write() as conn:
+            if not conn.execute("select 1 from articles where url = ?", [url]).fetchone():
+                return 0
+            adopted = 0
+            for n, link in sorted(links.items()):
+                page_url = canonical_url(link)
+                if page_url == url or not conn.execute(
+                    "select 1 from pages where url = ? and first_page_id is null", [page_url]
+                ).fetchone():
+                    continue
+                conn.execute(
+                    "update pages set url = ?, page_no = ?, first_page_id = ?"
+                    " where url = ? and first_page_id is null",
+                    [url, n, first_page_id, page_url],
+                )
+                self._add_aliases(url, [page_url])  # merges its row, if it has one
+                adopted += 1
+            return adopted
+
+    def page_group(self, first_page_id: int) -> list[RawPage]:
+        """The continuation pages stored with the first page ``first_page_id``, in page
+        order (empty for a one-page article)."""
+        rows = self.db.query(
+            "select * from pages where first_page_id = ? order by page_no, id", [first_page_id]
+        )
+        return [page_from_row(row) for row in rows]
 
     def page_ids(self, site: str | None = None, since: str | None = None) -> list[int]:
         """Ids of the latest stored response of every URL (of ``site``, fetched since
         ``since``), oldest first: what ``reextract`` and ``export-warc`` work on."""
+        first = " and q.first_page_id is null" if self._has("pages", "first_page_id") else ""
         sql = (
             "select id from pages p"
-            " where p.id = (select max(id) from pages q where q.url = p.url)"
+            f" where p.id = (select max(id) from pages q where q.url = p.url{first})"
         )
         params: list[Any] = []
         if site:
@@ -441,15 +609,22 @@ class Archive:
         site: str | None = None,
         since: str | None = None,
         unreadable: list[tuple[str, str]] | None = None,
+        continuations: bool = False,
     ) -> Iterator[RawPage]:
-        """The latest stored response of every URL, filtered like :meth:`page_ids`.
+        """The latest stored response of every URL, filtered like :meth:`page_ids`, each
+        followed by its multi-page article's continuation pages if ``continuations``.
 
         A page whose stored body cannot be decompressed (a damaged row) is skipped and
         ``(url, reason)`` appended to ``unreadable`` when given; without it, it raises
         :class:`ArchiveError` naming the page.
         """
+        continuations = continuations and self._has("pages", "first_page_id")
         for page_id in self.page_ids(site, since):
-            for row in self.db.query("select * from pages where id = ?", [page_id]):
+            sql = "select * from pages where id = ?"
+            if continuations:
+                sql += " or first_page_id = ? order by coalesce(page_no, 1), id"
+            params = [page_id, page_id] if continuations else [page_id]
+            for row in self.db.query(sql, params):
                 try:
                     yield page_from_row(row)
                 except ValueError as exc:
@@ -650,6 +825,7 @@ def page_from_row(row: dict[str, Any]) -> RawPage:
     return RawPage(
         url=row["url"], site=row.get("site"), final_url=row["final_url"], status=row["status"],
         headers=json.loads(row["headers"] or "{}"), body=body, fetched_at=row["fetched_at"],
+        page_no=row.get("page_no") or 1,
     )  # fmt: skip
 
 

@@ -583,7 +583,10 @@ def reextract(db_path: Path, site: str | None, since: str | None, jobs: int | No
 
     Updates the articles whose extraction changed (the previous content goes to
     article_versions), prints how many changed per field, and records the run in the
-    reextracts table. Also upgrades an archive written by an older version.
+    reextracts table. Also upgrades an archive written by an older version: rows keyed
+    by a URL that redirected or names another rel=canonical move to that URL (the old
+    one becomes an alias in url_aliases), and rows of one article are merged (the
+    merged-away content goes to article_versions).
 
     \b
     Example:

@@ -56,6 +56,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from crawler.archive import Archive, utcnow
 from crawler.errors import LockedError, NewsarchiveError, UsageError
+from crawler.items import Article
 from crawler.profiles import Profile
 from spiders.portal import PortalSpider
 
@@ -300,10 +301,10 @@ class DistributedPortalSpider(PortalSpider):
                 return None  # another worker scheduled it: walk on to the next page
         return request
 
-    def _consider_article(self, url: str) -> Any:
+    def _consider_article(self, url: str, linked_as: str | None = None) -> Any:
         if url in self.known and url not in self._skipped_known and self.keys is not None:
             self.client.sadd(self.keys.already(self.site), url)
-        return super()._consider_article(url)
+        return super()._consider_article(url, linked_as)
 
     # -- acks --------------------------------------------------------------------------------
     def parse_list(self, response: Any) -> Iterator[Any]:
@@ -325,11 +326,23 @@ class DistributedPortalSpider(PortalSpider):
             ack(self.client, response.meta)
 
     async def parse_article(self, response: Any) -> AsyncIterator[Any]:
+        async for output in self._acked(super().parse_article(response), response):
+            yield output
+
+    async def parse_continuation(self, response: Any) -> AsyncIterator[Any]:
+        async for output in self._acked(super().parse_continuation(response), response):
+            yield output
+
+    async def _acked(self, outputs: AsyncIterator[Any], response: Any) -> AsyncIterator[Any]:
+        """An article page's callback output; its request is acked with the article's
+        push, or (no article: the next page of a multi-page article is queued, or the
+        page gave nothing) when the callback is done."""
         handed_over = False
         try:
-            async for item in super().parse_article(response):
-                item.frontier_ack = response.meta.get("frontier_ack")  # acked with the push
-                handed_over = True
+            async for item in outputs:
+                if isinstance(item, Article):
+                    item.frontier_ack = response.meta.get("frontier_ack")  # acked with the push
+                    handed_over = True
                 yield item
         finally:
             if not handed_over:
@@ -814,12 +827,17 @@ def _write_batch(archive: Archive, client: Any, keys: Keys, records: list[bytes]
                 [page.url, page.fetched_at],
             ).fetchone():
                 page = None  # this very response is stored already (a record seen twice)
+            if kind == "aliases":
+                archive.add_aliases(record["url"], record["aliases"])
+                continue
             if kind == "dropped":
                 if page is not None:
                     archive.store_page(page)
                 continue
             article = record["article"]
             article.page = page
+            if page is None:
+                article.extra_pages = []  # stored with its first page already
             outcome = archive.upsert_article(article, crawl_id)
             if outcome == "new":
                 report.new += 1

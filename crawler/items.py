@@ -20,7 +20,7 @@ EXTRACTED_FIELDS: tuple[str, ...] = (
 
 
 #: Attributes of :class:`Article` that are not archive columns.
-_NOT_COLUMNS = frozenset({"page", "fingerprint", "fts_buffers"})
+_NOT_COLUMNS = frozenset({"page", "fingerprint", "fts_buffers", "aliases", "extra_pages"})
 
 
 @dataclass
@@ -42,6 +42,9 @@ class Article:
     editor: str | None = None
     body: str | None = None
     fetched_at: str | None = None
+    #: How many continuation pages of a multi-page article failed to arrive (0 or None:
+    #: complete); such a row is fetched again by the next run.
+    pages_missing: int | None = None
     #: The response the article came from; stored in ``pages``, never a column.
     page: RawPage | None = field(default=None, repr=False, compare=False)
     #: ``crawler.dedupe.fingerprint(body)`` when the extraction worker already computed
@@ -50,9 +53,15 @@ class Article:
     #: ``crawler.fts.document_buffer`` of the title and of the body when the extraction
     #: worker already computed them (the search index needs them); never a column.
     fts_buffers: tuple[bytes, bytes] | None = field(default=None, repr=False, compare=False)
+    #: Other URLs that led to this article (redirects, ``rel=canonical``, tracking-parameter
+    #: variants, continuation pages); stored in ``url_aliases``, never a column.
+    aliases: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    #: The responses of pages 2, 3, ... of a multi-page article; stored in ``pages``.
+    extra_pages: list[RawPage] = field(default_factory=list, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, str | None]:
-        """The article's columns (not ``page``, ``fingerprint`` or ``fts_buffers``)."""
+        """The article's columns (not ``page``, ``fingerprint``, ``fts_buffers``,
+        ``aliases`` or ``extra_pages``)."""
         return {name: getattr(self, name) for name in self.field_names()}
 
     @classmethod
@@ -75,3 +84,6 @@ class RawPage:
     compressed: bytes | None = field(default=None, repr=False)
     #: ... and the codec it used (:mod:`crawler.compression`).
     compression: str | None = None
+    #: 1, or the page number of a multi-page article's continuation page (its ``url`` is
+    #: the article's, its ``final_url`` where the page was fetched from).
+    page_no: int = 1

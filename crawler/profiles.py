@@ -87,6 +87,9 @@ class Profile:
     feed_urls: tuple[str, ...] = ()
     fields: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    #: Continuation pages of multi-page articles: None detects them by URL shape and page
+    #: navigation, a regex names them, False turns following them off.
+    article_pages: re.Pattern[str] | bool | None = None
 
     def is_article(self, url: str) -> bool:
         return self.article_url.search(url) is not None
@@ -158,7 +161,7 @@ def parse_profile(data: dict[str, Any], path: str = "<profile>") -> Profile:
     v = _Validator(path)
     known = {
         "name", "title", "start_urls", "allowed_domains", "article_url", "list_url",
-        "max_list_pages", "sitemap_urls", "feed_urls", "fields", "settings",
+        "max_list_pages", "sitemap_urls", "feed_urls", "fields", "settings", "article_pages",
     }  # fmt: skip
     for key in data:
         if key not in known:
@@ -190,6 +193,7 @@ def parse_profile(data: dict[str, Any], path: str = "<profile>") -> Profile:
         feed_urls=v.urls(data, "feed_urls"),
         fields=v.fields(data),
         settings=v.settings(data),
+        article_pages=v.regex_or_false(data, "article_pages"),
     )
 
 
@@ -249,6 +253,14 @@ class _Validator:
         except ValueError as exc:
             raise self.fail(key, str(exc)) from None
         return compiled
+
+    def regex_or_false(self, data: dict[str, Any], key: str) -> Any:
+        """A regex, or ``false`` (a feature turned off); absent: None."""
+        if data.get(key) is False:
+            return False
+        if isinstance(data.get(key), bool):
+            raise self.fail(key, "must be a regex or false")
+        return self.regex(data, key)
 
     def fields(self, data: dict[str, Any]) -> dict[str, str]:
         table = data.get("fields", {})

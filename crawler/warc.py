@@ -23,7 +23,9 @@ def export_warc(
     since: str | None = None,
     unreadable: list[tuple[str, str]] | None = None,
 ) -> int:
-    """Write the latest stored response of every URL to ``out_path``; return how many.
+    """Write the latest stored response of every URL to ``out_path``, with the pages 2,
+    3, ... of a multi-page article (each under the URL it was fetched from); return how
+    many records.
 
     ``out_path`` ending in ``.gz`` is written gzip-compressed per record, as usual for
     ``.warc.gz``. It is never the archive nor any other SQLite file
@@ -44,7 +46,9 @@ def export_warc(
                 out.name, {"software": "newsarchive", "format": "WARC File Format 1.1"}
             )
             writer.write_record(info)
-            for page in archive.iter_pages(site=site, since=since, unreadable=unreadable):
+            pages = archive.iter_pages(site=site, since=since, unreadable=unreadable,
+                                       continuations=True)  # fmt: skip
+            for page in pages:
                 try:
                     reason = HTTPStatus(page.status).phrase
                 except ValueError:

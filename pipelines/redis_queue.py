@@ -5,12 +5,15 @@ Used instead of :class:`~pipelines.store.StorePipeline` by ``newsarchive crawl -
 
 A record is one JSON object (UTF-8)::
 
-    {"v": 1, "kind": "article" | "dropped" | "error", "id": "...", "worker": "...",
-     "crawl_id": 7, "site": "ccn",
-     "article": {url, site, title, published_at, source, author, editor, body, fetched_at},
-     "page": {url, site, final_url, status, headers, fetched_at,
+    {"v": 1, "kind": "article" | "dropped" | "error" | "aliases", "id": "...",
+     "worker": "...", "crawl_id": 7, "site": "ccn",
+     "article": {url, site, title, published_at, source, author, editor, body, fetched_at,
+                 pages_missing},
+     "page": {url, site, final_url, status, headers, fetched_at, page_no,
               "body_z": base64 of the zlib-compressed response body},
-     "url": ..., "reason": ...}                       # errors only
+     "extra_pages": [page, ...],                      # pages 2, 3, ... of the article
+     "aliases": ["...", ...],                         # other URLs of the article
+     "url": ..., "reason": ...}                       # errors only ("aliases": url too)
 
 ``dropped`` is an article page validation refused: only its page is kept (as a local
 crawl keeps it). The push and the request's ack are one Redis transaction.
@@ -28,7 +31,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.items import Article, RawPage
-from crawler.signals import STAT, page_failed
+from crawler.signals import STAT, aliases_found, page_failed
 
 VERSION = 1
 
@@ -36,9 +39,14 @@ VERSION = 1
 def _page_dict(page: RawPage) -> dict[str, Any]:
     return {
         "url": page.url, "site": page.site, "final_url": page.final_url, "status": page.status,
-        "headers": page.headers, "fetched_at": page.fetched_at,
+        "headers": page.headers, "fetched_at": page.fetched_at, "page_no": page.page_no,
         "body_z": base64.b64encode(zlib.compress(page.body, 1)).decode("ascii"),
     }  # fmt: skip
+
+
+def _page_from_dict(page: dict[str, Any]) -> RawPage:
+    body = zlib.decompress(base64.b64decode(page.pop("body_z")))
+    return RawPage(body=body, **page)
 
 
 def encode_record(kind: str, *, crawl_id: int | None, worker: str | None, site: str | None,
@@ -52,6 +60,10 @@ def encode_record(kind: str, *, crawl_id: int | None, worker: str | None, site: 
         record["article"] = article.to_dict()
         if article.page is not None:
             record["page"] = _page_dict(article.page)
+        if article.extra_pages:
+            record["extra_pages"] = [_page_dict(p) for p in article.extra_pages]
+        if article.aliases:
+            record["aliases"] = list(article.aliases)
     return json.dumps(record, ensure_ascii=False).encode("utf-8")
 
 
@@ -62,11 +74,13 @@ def decode_record(raw: bytes | str) -> dict[str, Any]:
         raise ValueError(f"unknown record version {record.get('v')!r}")
     if record.get("article") is not None:
         names = set(Article.field_names())
-        record["article"] = Article(**{k: v for k, v in record["article"].items() if k in names})
+        article = Article(**{k: v for k, v in record["article"].items() if k in names})
+        article.aliases = tuple(record.get("aliases") or ())
+        article.extra_pages = [_page_from_dict(p) for p in record.get("extra_pages") or []]
+        record["article"] = article
     page = record.get("page")
     if page is not None:
-        body = zlib.decompress(base64.b64decode(page.pop("body_z")))
-        record["page"] = RawPage(body=body, **page)
+        record["page"] = _page_from_dict(page)
     return record
 
 
@@ -93,6 +107,7 @@ class RedisQueuePipeline:
         crawler.signals.connect(pipeline._on_page_failed, signal=page_failed)
         crawler.signals.connect(pipeline._on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline._on_item_error, signal=signals.item_error)
+        crawler.signals.connect(pipeline._on_aliases_found, signal=aliases_found)
         return pipeline
 
     def _site(self) -> str | None:
@@ -129,6 +144,13 @@ class RedisQueuePipeline:
             return
         url = getattr(item, "url", None) or getattr(response, "url", "?")
         self._on_page_failed(url, f"not archived: {failure.value}", spider, item)
+
+    def _on_aliases_found(self, url: str, aliases: list[str], spider: Any) -> None:
+        if spider is not self.crawler.spider:
+            return
+        record = encode_record("aliases", crawl_id=self.crawl_id, worker=self.worker,
+                               site=self._site(), url=url, aliases=list(aliases))  # fmt: skip
+        self._push(record)
 
     def _on_page_failed(self, url: str, reason: str, spider: Any, item: Any = None) -> None:
         if spider is not self.crawler.spider:

@@ -13,7 +13,7 @@ from twisted.internet import task
 from crawler.archive import Archive
 from crawler.health import HealthCounter
 from crawler.items import Article
-from crawler.signals import STAT, page_failed
+from crawler.signals import STAT, aliases_found, page_failed
 
 
 class StorePipeline:
@@ -62,6 +62,7 @@ class StorePipeline:
         )
         crawler.signals.connect(pipeline._on_page_failed, signal=page_failed)
         crawler.signals.connect(pipeline._on_item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline._on_aliases_found, signal=aliases_found)
         return pipeline
 
     def open_spider(self) -> None:
@@ -116,6 +117,10 @@ class StorePipeline:
         self.health.add(item)
         if self.archive is not None and item.page is not None:
             self.archive.store_page(item.page)
+
+    def _on_aliases_found(self, url: str, aliases: list[str], spider: Any) -> None:
+        if self.archive is not None and spider is self.crawler.spider:
+            self.archive.add_aliases(url, aliases)
 
     def _on_page_failed(self, url: str, reason: str, spider: Any) -> None:
         if self.archive is not None and spider is self.crawler.spider:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from typing import Any
 
 import scrapy
@@ -22,19 +23,38 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from crawler import multipage
 from crawler.archive import Archive, utcnow
 from crawler.errors import ArchiveError
 from crawler.extract.decoding import not_html_reason
 from crawler.items import Article, RawPage
 from crawler.middlewares import describe_failure
+from crawler.multipage import extract_and_examine
 from crawler.options import check_cmdline_settings
 from crawler.profiles import Profile, load_profile
-from crawler.signals import STAT, page_failed
+from crawler.signals import STAT, aliases_found, page_failed
 from crawler.stopping import Stopped
-from crawler.urls import canonical_url
-from crawler.worker import POOL, extract_page
+from crawler.urls import article_identity, canonical_url
+from crawler.worker import POOL
 
 _HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain", b"application/xml")
+
+
+@dataclass
+class PageGroup:
+    """A multi-page article being fetched: page 1's article and the pages so far.
+
+    It travels in the continuation requests' ``meta["group"]`` (so it is picklable: a
+    ``--redis`` frontier stores it with the request, and any worker may go on with it).
+    """
+
+    article: Article
+    first: str  #: page 1's URL as fetched: continuation URLs are shaped after it
+    links: dict[int, str] = field(default_factory=dict)  #: page number -> URL, found so far
+    bodies: dict[int, str] = field(default_factory=dict)  #: page number -> extracted body
+    pages: list[RawPage] = field(default_factory=list)  #: responses of pages 2, 3, ...
+    tried: set[int] = field(default_factory=set)
+    missing: list[int] = field(default_factory=list)
 
 
 def _truthy(value: Any) -> bool:
@@ -80,6 +100,8 @@ class PortalSpider(scrapy.Spider):
         self._pending_lists: dict[int, list[str]] = {}
         self._scheduled_articles: set[str] = set()
         self._skipped_known: set[str] = set()
+        #: canonical article URL -> the other forms it was linked as (tracking parameters)
+        self._link_variants: dict[str, set[str]] = {}
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
@@ -95,6 +117,7 @@ class PortalSpider(scrapy.Spider):
             crawler.settings.set(key, value, priority="spider")
         crawler.signals.connect(spider._on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider._close_pool, signal=signals.spider_closed)
+        crawler.signals.connect(spider._on_request_dropped, signal=signals.request_dropped)
         return spider
 
     # -- start ---------------------------------------------------------------------------
@@ -141,8 +164,16 @@ class PortalSpider(scrapy.Spider):
                        meta={"kind": "article", "canonical": url},
                        dont_filter=dont_filter)  # fmt: skip
 
-    def _consider_article(self, url: str) -> Request | None:
-        """A request for an article URL, or None when it is archived or already scheduled."""
+    def _consider_article(self, url: str, linked_as: str | None = None) -> Request | None:
+        """A request for an article URL, or None when it is archived or already scheduled.
+
+        ``linked_as`` is the URL as the link gave it (absolute); when it is not the
+        canonical form (tracking parameters), it is kept as an alias of the article.
+        """
+        if linked_as:
+            linked_as = linked_as.split("#", 1)[0]
+            if linked_as != url and url not in self.known:
+                self._link_variants.setdefault(url, set()).add(linked_as)
         if url in self._scheduled_articles:
             return None
         if url in self.known:
@@ -151,7 +182,10 @@ class PortalSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(STAT + "already_archived")
             return None
         self._scheduled_articles.add(url)
-        return self._article_request(url)
+        request = self._article_request(url)
+        if url in self._link_variants:  # travels with the request (another worker may fetch it)
+            request.meta["linked_as"] = sorted(self._link_variants[url])
+        return request
 
     # -- callbacks -----------------------------------------------------------------------
     def parse_list(self, response: Response) -> Iterator[Request]:
@@ -165,12 +199,13 @@ class PortalSpider(scrapy.Spider):
             href = href.strip()
             if not href or href.startswith(("javascript:", "mailto:", "#")):
                 continue
-            url = canonical_url(response.urljoin(href))
+            linked_as = response.urljoin(href)
+            url = canonical_url(linked_as)
             if not url.startswith(("http://", "https://")):
                 continue
             if self.profile.is_article(url):
                 brings_new = brings_new or url not in self.known
-                request = self._consider_article(url)
+                request = self._consider_article(url, linked_as)
                 if request is not None:
                     new_articles.append(request)
             elif self.profile.is_list(url):
@@ -211,7 +246,7 @@ class PortalSpider(scrapy.Spider):
             else:
                 url = canonical_url(response.urljoin(loc))
                 if self.profile.is_article(url):
-                    request = self._consider_article(url)
+                    request = self._consider_article(url, response.urljoin(loc))
                     if request is not None:
                         yield request
 
@@ -240,7 +275,7 @@ class PortalSpider(scrapy.Spider):
                 continue
             url = canonical_url(response.urljoin(href))
             if self.profile.is_article(url):
-                request = self._consider_article(url)
+                request = self._consider_article(url, response.urljoin(href))
                 if request is not None:
                     yield request
 
@@ -248,16 +283,48 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(STAT + "articles_fetched")
         if not self._check_html(response):
             return
+        here = canonical_url(response.url)
         try:
-            article, codec, compressed = await self._extract(response)
+            article, codec, compressed, found = await self._extract(response, here)
         except BrokenProcessPool as exc:  # a worker died (say, lxml crashed on this page)
             self.record_error(response.url, f"extraction crashed: {exc}")
             return
-        article.url = response.meta.get("canonical") or canonical_url(response.url)
+        requested = response.meta.get("canonical") or canonical_url(response.url)
+        if found.continues is not None:  # page N of another article: fetch that instead
+            request = self._consider_article(found.continues)
+            if request is not None:
+                yield request
+            return
+        article.url = article_identity(requested, response.url, found.declared, self.profile)
         article.site = self.site
         article.fetched_at = utcnow()
-        article.page = RawPage(
-            url=article.url,
+        article.aliases = self._aliases(response, requested, article.url)
+        article.page = self._raw_page(response, article.url, compressed, codec,
+                                      fetched_at=article.fetched_at)  # fmt: skip
+        links = self._continuation_links(found)
+        if not links:
+            yield article
+            return
+        # A multi-page article: fetch its other pages one by one, then yield it once.
+        article.fingerprint = article.fts_buffers = None  # computed for the whole body later
+        group = PageGroup(article=article, first=here, links=links,
+                          bodies={1: article.body or ""})  # fmt: skip
+        yield self._next_page(group)
+
+    # -- one article, one row ---------------------------------------------------------------
+    def _aliases(self, response: Response, requested: str, url: str) -> tuple[str, ...]:
+        """Every other URL that led to the article ``url``: the one requested, each hop
+        of its redirects, the page's own address, the tracking-parameter forms of links."""
+        variants = {*response.meta.get("linked_as", ()), *self._link_variants.pop(requested, ())}
+        found = [requested, *map(canonical_url, response.meta.get("redirect_urls") or []),
+                 canonical_url(response.url), *sorted(variants)]
+        return tuple(u for u in dict.fromkeys(found) if u != url)  # fmt: skip
+
+    def _raw_page(self, response: Response, url: str, compressed: bytes | None,
+                  codec: str | None, page_no: int = 1,
+                  fetched_at: str | None = None) -> RawPage:  # fmt: skip
+        return RawPage(
+            url=url,
             site=self.site,
             final_url=response.url,
             status=response.status,
@@ -266,22 +333,105 @@ class PortalSpider(scrapy.Spider):
                 for k, v in response.headers.items()
             },
             body=response.body,
-            fetched_at=article.fetched_at,
+            fetched_at=fetched_at or utcnow(),
             compressed=compressed,
             compression=codec,
+            page_no=page_no,
         )
-        yield article
 
-    async def _extract(self, response: Response) -> tuple[Article, str, bytes]:
-        """Extract (and compress the page) in the worker pool, or here without one."""
-        args = (response.body, response.url, _header_charset(response), self.profile.fields)
+    def _on_request_dropped(self, request: Request, spider: scrapy.Spider) -> None:
+        """A redirect to an article page this crawl already asked for was dropped by the
+        duplicate filter: its URLs are still aliases of that page."""
+        if spider is not self or request.meta.get("kind") != "article":
+            return
+        hops = request.meta.get("redirect_urls")
+        if not hops:
+            return
+        target = canonical_url(request.url)
+        if not self.profile.is_article(target):
+            return
+        aliases = [request.meta.get("canonical"), *map(canonical_url, hops)]
+        aliases = [a for a in dict.fromkeys(aliases) if a and a != target]
+        if aliases:
+            self.crawler.signals.send_catch_log(aliases_found, url=target, aliases=aliases,
+                                                spider=self)  # fmt: skip
+
+    # -- multi-page articles --------------------------------------------------------------
+    def _continuation_links(self, found: multipage.PageLinks) -> dict[int, str]:
+        """``{page number: URL}`` of the other pages of the article a page links to
+        (never a list page of the profile)."""
+        return {n: u for n, u in (found.links or {}).items() if not self.profile.is_list(u)}
+
+    def _next_page(self, group: PageGroup) -> Request | Article:
+        """The request for the group's next page, or the whole article when done."""
+        pending = sorted(n for n in group.links if n not in group.tried)
+        if not pending or len(group.tried) + 1 >= multipage.MAX_PAGES:
+            return self._whole_article(group)
+        n = pending[0]
+        group.tried.add(n)
+        return Request(group.links[n], callback=self.parse_continuation,
+                       errback=self.on_continuation_error, priority=1, dont_filter=True,
+                       meta={"kind": "continuation", "group": group, "page_no": n})  # fmt: skip
+
+    def _whole_article(self, group: PageGroup) -> Article:
+        article = group.article
+        bodies = (multipage.strip_page_nav(group.bodies[n]) for n in sorted(group.bodies))
+        article.body = "\n".join(b for b in bodies if b)
+        article.pages_missing = len(group.missing)
+        article.extra_pages = group.pages
+        pages = [canonical_url(group.links[n]) for n in sorted(group.tried)]
+        article.aliases = tuple(
+            u for u in dict.fromkeys((*article.aliases, group.first, *pages)) if u != article.url
+        )
+        return article
+
+    async def parse_continuation(self, response: Response) -> AsyncIterator[Any]:
+        """Page 2, 3, ... of a multi-page article: its body joins page 1's."""
+        group: PageGroup = response.meta["group"]
+        n: int = response.meta["page_no"]
+        self.crawler.stats.inc_value(STAT + "continuation_pages")
+        if not self._check_html(response):
+            group.missing.append(n)
+            yield self._next_page(group)
+            return
+        try:
+            page, codec, compressed, found = await self._extract(response, group.first, False)
+        except BrokenProcessPool as exc:
+            self.record_error(response.url, f"extraction crashed: {exc}")
+            group.missing.append(n)
+            yield self._next_page(group)
+            return
+        group.bodies[n] = page.body or ""
+        assert group.article.url is not None
+        group.pages.append(self._raw_page(response, group.article.url, compressed, codec, n))
+        for m, url in self._continuation_links(found).items():
+            group.links.setdefault(m, url)
+        yield self._next_page(group)
+
+    def on_continuation_error(self, failure: Failure) -> Iterator[Any]:
+        """A continuation page failed: recorded like any page, and the article is stored
+        from the pages that arrived (``pages_missing``); the next run completes it."""
+        self.on_error(failure)
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        group: PageGroup = meta["group"]
+        group.missing.append(meta["page_no"])
+        yield self._next_page(group)
+
+    async def _extract(
+        self, response: Response, first: str, page_one: bool = True
+    ) -> tuple[Article, str, bytes, multipage.PageLinks]:
+        """Extract (and compress the page, and find its canonical URL and its article's
+        other pages: :func:`crawler.multipage.examine`) in the worker pool, or here
+        without one."""
+        args = (response.body, response.url, _header_charset(response), self.profile.fields,
+                first, self.profile.article_pages, page_one)  # fmt: skip
         processes = self.settings.getint("NEWSARCHIVE_EXTRACT_PROCESSES")
         if processes <= 0:
-            return extract_page(*args)
+            return extract_and_examine(*args)
         pool = POOL.get(self, processes)
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, extract_page, *args)
+            return await loop.run_in_executor(pool, extract_and_examine, *args)
         except BrokenProcessPool:
             POOL.discard(pool)
             raise

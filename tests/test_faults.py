@@ -36,6 +36,14 @@ class FaultCrawl:
     def url(self, case: str) -> str:
         return f"{self.server.url}/a/{case}.html"
 
+    def stored_url(self, case: str) -> str:
+        """Where a case's article is archived: a redirected page under its final URL."""
+        return self.url(MOVED_TO.get(case, case))
+
+
+#: In-site redirects: the article is archived under the URL it lives at (issue 17).
+MOVED_TO = {"redirect-good": "redirect-target"}
+
 
 def fault_profile(path: Path, base: str, **extra: object) -> Path:
     data = {"name": "fault", "start_urls": [f"{base}/list.html"],
@@ -89,10 +97,13 @@ def test_good_articles_survive(crawled: FaultCrawl) -> None:
 def test_fault_case(case: str, crawled: FaultCrawl) -> None:
     outcome, words = CASES[case]
     url = crawled.url(case)
-    rows = query(crawled.db, "select * from articles where url = ?", (url,))
+    rows = query(crawled.db, "select * from articles where url = ?", (crawled.stored_url(case),))
     errors = query(crawled.db, "select * from crawl_errors where url = ?", (url,))
     if outcome == "archived":
         assert not errors, errors
+        if case in MOVED_TO:  # the linked URL is kept as an alias of the final one
+            aliases = query(crawled.db, "select url from url_aliases where alias = ?", (url,))
+            assert aliases == [{"url": crawled.stored_url(case)}]
         assert len(rows) == 1, f"{case} not archived"
         row = rows[0]
         assert row["title"] == TITLES[case]
@@ -112,7 +123,7 @@ def test_fault_case(case: str, crawled: FaultCrawl) -> None:
 def test_no_garbage_rows(crawled: FaultCrawl) -> None:
     rows = query(crawled.db, "select * from articles")
     expected = {crawled.url(n) for n in GOOD}
-    expected |= {crawled.url(c) for c, (o, _) in CASES.items() if o == "archived"}
+    expected |= {crawled.stored_url(c) for c, (o, _) in CASES.items() if o == "archived"}
     assert {r["url"] for r in rows} == expected
     for row in rows:
         assert row["url"] and row["site"] == "fault" and row["title"] and row["body"]
