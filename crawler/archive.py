@@ -9,7 +9,8 @@ Tables (documented in README.md):
 * ``pages``: every fetched article response, exactly as received, compressed
   (:mod:`crawler.compression`: Zstandard; ``zlib`` rows from older versions are read too).
 * ``fingerprints``: the bottom-k shingle sketch of each body, to find syndicated copies
-  (``articles.duplicate_of``).
+  (``articles.duplicate_of``); ``shingle_sets`` the full packed shingle set of each body,
+  to confirm them without re-reading archived bodies.
 
 Every write is its own transaction, so a killed crawl keeps every article already stored.
 The file is in WAL mode, so readers (Datasette, sqlite-utils) never block a crawl.
@@ -21,6 +22,7 @@ import json
 import os
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -90,6 +92,9 @@ class Archive:
         self.readonly = readonly
         self._batch: list[tuple[Article, int | None]] = []
         self._batch_started = 0.0
+        #: The duplicate check's work since opening: ``rows`` read from SQLite, shingle
+        #: sets ``unpacked``, archived bodies ``reshingled`` (old rows only).
+        self.dedupe_work: Counter[str] = Counter()
         timeout = busy_timeout() if timeout is None else timeout
         if self.path.is_dir():
             raise ArchiveError(f"{self.path}: is a directory, not an archive file")
@@ -179,6 +184,8 @@ class Archive:
                 db["fingerprints"].create({"hash": int, "url": str})
                 db["fingerprints"].create_index(["hash"])
                 db["fingerprints"].create_index(["url"])
+            if not db["shingle_sets"].exists():
+                db["shingle_sets"].create({"url": str, "shingles": bytes}, pk="url")
             if not db["article_versions"].exists():
                 db["article_versions"].create(
                     {"id": int, "url": str, **{f: str for f in EXTRACTED_FIELDS},
@@ -367,15 +374,28 @@ class Archive:
             )
             outcome = self._upsert(article, None)
             if outcome == "unchanged":
-                has_print = conn.execute(
-                    "select 1 from fingerprints where url = ? limit 1", [article.url]
-                ).fetchone()
-                if not has_print:
-                    link = self._link_duplicate(article.url, article.body or "")
-                    conn.execute(
-                        "update articles set duplicate_of = ? where url = ?", [link, article.url]
-                    )
+                self._upgrade_fingerprint(article)
             return outcome, changed
+
+    def _upgrade_fingerprint(self, article: Article) -> None:
+        """Bring an unchanged article written by an older version up to date: without a
+        fingerprint it gets one and its ``duplicate_of`` link; with a fingerprint but no
+        stored shingle set it gets the set (its link stays: the same check made it)."""
+        conn = self.db.conn
+        has_print = conn.execute(
+            "select 1 from fingerprints where url = ? limit 1", [article.url]
+        ).fetchone()
+        if not has_print:
+            link = self._link_duplicate(article.url, article.body or "", article.fingerprint)
+            conn.execute("update articles set duplicate_of = ? where url = ?", [link, article.url])
+            return
+        if conn.execute("select 1 from shingle_sets where url = ?", [article.url]).fetchone():
+            return
+        mine = article.fingerprint or dedupe.fingerprint(article.body or "")
+        if mine is not None:
+            conn.execute(
+                "insert into shingle_sets (url, shingles) values (?, ?)", [article.url, mine.packed]
+            )
 
     def _insert(self, table: str, record: dict[str, Any]) -> None:
         """A plain parameterised INSERT into a table the schema created (the hot path:
@@ -449,13 +469,21 @@ class Archive:
     def _link_duplicate(
         self, url: str, body: str, mine: dedupe.Fingerprint | None = None
     ) -> str | None:
-        """Store ``url``'s fingerprint; return the earliest archived article it copies.
+        """Store ``url``'s fingerprint and shingle set; return the earliest archived article
+        it copies.
 
         ``mine`` is ``dedupe.fingerprint(body)`` if the caller has it already (the crawl's
-        extraction worker computes it, off the crawl process).
+        extraction worker computes it, off the crawl process). The work is bounded
+        whatever the archive holds: at most ``CANDIDATES_PER_HASH`` fingerprint rows per
+        sketch hash, then at most ``MAX_CANDIDATES`` candidates, each confirmed on its
+        stored shingle set (one row). Only a candidate archived by a version without
+        ``shingle_sets`` (no row there) is confirmed on its body's text, as before.
+        :attr:`dedupe_work` counts the rows read and the sets unpacked.
         """
         conn = self.db.conn
+        work = self.dedupe_work
         conn.execute("delete from fingerprints where url = ?", [url])
+        conn.execute("delete from shingle_sets where url = ?", [url])
         if mine is None:
             mine = dedupe.fingerprint(body)
         if mine is None:
@@ -464,44 +492,76 @@ class Archive:
         conn.executemany(
             "insert into fingerprints (hash, url) values (?, ?)", [(h, url) for h in hashes]
         )
+        conn.execute("insert into shingle_sets (url, shingles) values (?, ?)", [url, mine.packed])
         # Each sketch hash is looked up on its own, newest rows first and at most
         # CANDIDATES_PER_HASH of them: a very common 4-gram cannot make every insert
         # read more rows as the archive grows, and a real copy shares about half its
-        # sketch, so its rarer hashes still find it. SQLite counts the shared hashes.
+        # sketch, so its rarer hashes still find it. SQLite counts the shared hashes;
+        # the first row returned is the number of fingerprint rows the lookups read.
         per_hash = (
-            "select url from (select url from fingerprints where hash = ?"
-            f" order by rowid desc limit {int(dedupe.CANDIDATES_PER_HASH)})"
+            "select url from fingerprints where hash = ?"
+            f" order by rowid desc limit {int(dedupe.CANDIDATES_PER_HASH)}"
         )
-        candidates = [r[0] for r in conn.execute(
-            "select url from (" + " union all ".join([per_hash] * len(hashes)) + ")"
-            " where url != ? group by url having count(*) >= ?"
-            " order by count(*) desc, url limit 10",
+        hits = " union all ".join([f"select * from ({per_hash})"] * len(hashes))
+        found = conn.execute(
+            f"with hits as materialized ({hits})"
+            " select null, count(*) from hits union all"
+            " select * from (select url, count(*) as n from hits where url != ? group by url"
+            f" having n >= ? order by n desc, url limit {int(dedupe.MAX_CANDIDATES)})",
             [*hashes, url, dedupe.MIN_SHARED],
-        )]  # fmt: skip
+        ).fetchall()  # fmt: skip
+        work["rows"] += found[0][1] + len(found) - 1
         mine_set: set[int] | None = None
         best: tuple[str, str] | None = None  # (archived_at, root url)
-        for other in candidates:
-            theirs = [r[0] for r in conn.execute(
-                "select hash from fingerprints where url = ?", [other])]  # fmt: skip
-            if dedupe.estimate(hashes, theirs) < dedupe.ESTIMATE_FLOOR:
-                continue  # cheap rejection before shingling the other body
+        for other, _shared in found[1:]:
             row = conn.execute(
-                "select body, archived_at, duplicate_of from articles where url = ?", [other]
-            ).fetchone()
+                "select a.archived_at, a.duplicate_of, substr(s.shingles, 1, ?),"
+                " s.url is not null from articles a left join shingle_sets s on s.url = a.url"
+                " where a.url = ?",
+                [4 * dedupe.SKETCH_SIZE, other],
+            ).fetchone()  # fmt: skip
             if row is None:
                 continue
+            work["rows"] += 1
+            archived_at, root, head, stored = row
+            if stored:
+                theirs = dedupe.packed_sketch(head)
+            else:  # archived before shingle sets were stored: its fingerprint rows
+                theirs = [r[0] for r in conn.execute(
+                    "select hash from fingerprints where url = ?", [other])]  # fmt: skip
+                work["rows"] += len(theirs)
+            if dedupe.estimate(hashes, theirs) < dedupe.ESTIMATE_FLOOR:
+                continue  # cheap rejection before the full sets
             if mine_set is None:
                 mine_set = mine.shingles()
-            if not dedupe.same_story(mine_set, dedupe.shingles(row[0] or "")):
+                work["unpacked"] += 1
+            if stored:
+                (packed,) = conn.execute(
+                    "select shingles from shingle_sets where url = ?", [other]
+                ).fetchone()
+                work["rows"] += 1
+                work["unpacked"] += 1
+                their_set = dedupe.unpack(packed)
+            else:
+                (text,) = conn.execute(
+                    "select body from articles where url = ?", [other]
+                ).fetchone()
+                work["rows"] += 1
+                work["reshingled"] += 1
+                their_set = dedupe.shingles(text or "")
+            if not dedupe.same_story(mine_set, their_set):
                 continue
-            root = row[2] or other
-            if row[2]:
+            root = root or other
+            if root == url:
+                continue  # a copy of this very article (its body changed): no self-link
+            if root != other:
                 root_row = conn.execute(
                     "select archived_at from articles where url = ?", [root]
                 ).fetchone()
-                archived = root_row[0] if root_row else row[1]
+                work["rows"] += 1
+                archived = root_row[0] if root_row else archived_at
             else:
-                archived = row[1]
+                archived = archived_at
             if best is None or (archived or "") < best[0]:
                 best = (archived or "", root)
         return best[1] if best else None

@@ -9,6 +9,13 @@ Finding candidates must not scan the archive: each article keeps a bottom-k sket
 the :data:`SKETCH_SIZE` smallest shingle hashes, in the ``fingerprints`` table. Two
 copies with Jaccard ≥ 0.5 share at least one of them with probability above 0.99, and
 every candidate is then confirmed on the full shingle sets.
+
+Confirming must not re-read archived bodies either: each article's full shingle set is
+stored, packed (:attr:`Fingerprint.packed`: ascending 32-bit hashes, so its first
+:data:`SKETCH_SIZE` values are the sketch), in the ``shingle_sets`` table. The work per
+new article is thus bounded by constants (:data:`CANDIDATES_PER_HASH` rows per sketch
+hash, :data:`MAX_CANDIDATES` candidates, one stored set each), whatever the archive
+holds and however alike its articles are.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ MIN_SHARED = 2
 CANDIDATES_PER_HASH = 64
 #: Candidates whose sketch estimate is below this are not checked on full shingles.
 ESTIMATE_FLOOR = 0.25
+#: Most candidates (those sharing the most sketch hashes) confirmed per new article.
+MAX_CANDIDATES = 10
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -95,6 +104,16 @@ def sketch(shingle_set: set[int]) -> list[int]:
 _U32 = "I" if array("I").itemsize == 4 else "L"
 
 
+def unpack(packed: bytes) -> set[int]:
+    """The shingle set of :attr:`Fingerprint.packed` (or of a ``shingle_sets`` row)."""
+    return set(array(_U32, packed))
+
+
+def packed_sketch(packed: bytes) -> list[int]:
+    """The sketch of a packed set: its first :data:`SKETCH_SIZE` (smallest) hashes."""
+    return array(_U32, packed[: 4 * SKETCH_SIZE]).tolist()
+
+
 class Fingerprint(NamedTuple):
     """What the duplicate check needs of one body, cheap to send between processes.
 
@@ -104,11 +123,12 @@ class Fingerprint(NamedTuple):
 
     #: :func:`sketch` of the body's shingles, ascending.
     sketch: tuple[int, ...]
-    #: every shingle hash, as the bytes of a 32-bit unsigned ``array``.
+    #: every shingle hash, ascending, as the bytes of a 32-bit unsigned ``array``
+    #: (what the ``shingle_sets`` table stores).
     packed: bytes
 
     def shingles(self) -> set[int]:
-        return set(array(_U32, self.packed))
+        return unpack(self.packed)
 
 
 def fingerprint(text: str) -> Fingerprint | None:
@@ -116,7 +136,8 @@ def fingerprint(text: str) -> Fingerprint | None:
     found = shingles(text)
     if not found:
         return None
-    return Fingerprint(tuple(sketch(found)), array(_U32, found).tobytes())
+    ordered = sorted(found)
+    return Fingerprint(tuple(ordered[:SKETCH_SIZE]), array(_U32, ordered).tobytes())
 
 
 def estimate(sketch_a: list[int], sketch_b: list[int]) -> float:
