@@ -185,7 +185,8 @@ class Archive:
                 db["fingerprints"].create_index(["hash"])
                 db["fingerprints"].create_index(["url"])
             if not db["shingle_sets"].exists():
-                db["shingle_sets"].create({"url": str, "shingles": bytes}, pk="url")
+                db["shingle_sets"].create({"url": str, "sketch": bytes, "shingles": bytes},
+                                          pk="url")  # fmt: skip
             if not db["article_versions"].exists():
                 db["article_versions"].create(
                     {"id": int, "url": str, **{f: str for f in EXTRACTED_FIELDS},
@@ -394,7 +395,8 @@ class Archive:
         mine = article.fingerprint or dedupe.fingerprint(article.body or "")
         if mine is not None:
             conn.execute(
-                "insert into shingle_sets (url, shingles) values (?, ?)", [article.url, mine.packed]
+                "insert into shingle_sets (url, sketch, shingles) values (?, ?, ?)",
+                [article.url, dedupe.pack(mine.sketch), mine.packed],
             )
 
     def _insert(self, table: str, record: dict[str, Any]) -> None:
@@ -492,7 +494,10 @@ class Archive:
         conn.executemany(
             "insert into fingerprints (hash, url) values (?, ?)", [(h, url) for h in hashes]
         )
-        conn.execute("insert into shingle_sets (url, shingles) values (?, ?)", [url, mine.packed])
+        conn.execute(
+            "insert into shingle_sets (url, sketch, shingles) values (?, ?, ?)",
+            [url, dedupe.pack(hashes), mine.packed],
+        )
         # Each sketch hash is looked up on its own, newest rows first and at most
         # CANDIDATES_PER_HASH of them: a very common 4-gram cannot make every insert
         # read more rows as the archive grows, and a real copy shares about half its
@@ -515,17 +520,16 @@ class Archive:
         best: tuple[str, str] | None = None  # (archived_at, root url)
         for other, _shared in found[1:]:
             row = conn.execute(
-                "select a.archived_at, a.duplicate_of, substr(s.shingles, 1, ?),"
-                " s.url is not null from articles a left join shingle_sets s on s.url = a.url"
-                " where a.url = ?",
-                [4 * dedupe.SKETCH_SIZE, other],
-            ).fetchone()  # fmt: skip
+                "select a.archived_at, a.duplicate_of, s.sketch, s.url is not null"
+                " from articles a left join shingle_sets s on s.url = a.url where a.url = ?",
+                [other],
+            ).fetchone()
             if row is None:
                 continue
             work["rows"] += 1
-            archived_at, root, head, stored = row
+            archived_at, root, their_sketch, stored = row
             if stored:
-                theirs = dedupe.packed_sketch(head)
+                theirs = dedupe.unpack_sketch(their_sketch)
             else:  # archived before shingle sets were stored: its fingerprint rows
                 theirs = [r[0] for r in conn.execute(
                     "select hash from fingerprints where url = ?", [other])]  # fmt: skip

@@ -11,8 +11,8 @@ copies with Jaccard ≥ 0.5 share at least one of them with probability above 0.
 every candidate is then confirmed on the full shingle sets.
 
 Confirming must not re-read archived bodies either: each article's full shingle set is
-stored, packed (:attr:`Fingerprint.packed`: ascending 32-bit hashes, so its first
-:data:`SKETCH_SIZE` values are the sketch), in the ``shingle_sets`` table. The work per
+stored, packed (:attr:`Fingerprint.packed`, 32-bit hashes) with its packed sketch, in the
+``shingle_sets`` table. The work per
 new article is thus bounded by constants (:data:`CANDIDATES_PER_HASH` rows per sketch
 hash, :data:`MAX_CANDIDATES` candidates, one stored set each), whatever the archive
 holds and however alike its articles are.
@@ -109,9 +109,14 @@ def unpack(packed: bytes) -> set[int]:
     return set(array(_U32, packed))
 
 
-def packed_sketch(packed: bytes) -> list[int]:
-    """The sketch of a packed set: its first :data:`SKETCH_SIZE` (smallest) hashes."""
-    return array(_U32, packed[: 4 * SKETCH_SIZE]).tolist()
+def pack(hashes: tuple[int, ...] | list[int] | set[int]) -> bytes:
+    """Hashes as the bytes of a 32-bit unsigned ``array`` (the inverse of :func:`unpack`)."""
+    return array(_U32, hashes).tobytes()
+
+
+def unpack_sketch(packed: bytes) -> list[int]:
+    """A packed sketch (``shingle_sets.sketch``) as a list."""
+    return array(_U32, packed).tolist()
 
 
 class Fingerprint(NamedTuple):
@@ -123,8 +128,8 @@ class Fingerprint(NamedTuple):
 
     #: :func:`sketch` of the body's shingles, ascending.
     sketch: tuple[int, ...]
-    #: every shingle hash, ascending, as the bytes of a 32-bit unsigned ``array``
-    #: (what the ``shingle_sets`` table stores).
+    #: every shingle hash, as the bytes of a 32-bit unsigned ``array`` (what the
+    #: ``shingle_sets`` table stores).
     packed: bytes
 
     def shingles(self) -> set[int]:
@@ -136,8 +141,7 @@ def fingerprint(text: str) -> Fingerprint | None:
     found = shingles(text)
     if not found:
         return None
-    ordered = sorted(found)
-    return Fingerprint(tuple(ordered[:SKETCH_SIZE]), array(_U32, ordered).tobytes())
+    return Fingerprint(tuple(sketch(found)), pack(found))
 
 
 def estimate(sketch_a: list[int], sketch_b: list[int]) -> float:
