@@ -477,8 +477,9 @@ class Archive:
         ``mine`` is ``dedupe.fingerprint(body)`` if the caller has it already (the crawl's
         extraction worker computes it, off the crawl process). The work is bounded
         whatever the archive holds: at most ``CANDIDATES_PER_HASH`` fingerprint rows per
-        sketch hash, then at most ``MAX_CANDIDATES`` candidates, each confirmed on its
-        stored shingle set (one row). Only a candidate archived by a version without
+        sketch hash, then at most ``MAX_CANDIDATES`` candidates (one query), each confirmed
+        on its stored shingle set (one row) unless it could not change the result (its
+        root is no earlier than the one found). Only a candidate archived by a version without
         ``shingle_sets`` (no row there) is confirmed on its body's text, as before.
         :attr:`dedupe_work` counts the rows read and the sets unpacked.
         """
@@ -516,18 +517,33 @@ class Archive:
             [*hashes, url, dedupe.MIN_SHARED],
         ).fetchall()  # fmt: skip
         work["rows"] += found[0][1] + len(found) - 1
+        candidates = [r[0] for r in found[1:]]
+        if not candidates:
+            return None
+        # One query for every candidate: its date, its root's date, its stored sketch.
+        rows = {r[0]: r[1:] for r in conn.execute(
+            "select a.url, a.archived_at, a.duplicate_of, r.url is not null, r.archived_at,"
+            " s.sketch, s.url is not null from articles a"
+            " left join articles r on r.url = a.duplicate_of"
+            " left join shingle_sets s on s.url = a.url"
+            f" where a.url in ({', '.join('?' * len(candidates))})",
+            candidates,
+        )}  # fmt: skip
+        work["rows"] += len(rows) + sum(1 for r in rows.values() if r[2])
         mine_set: set[int] | None = None
         best: tuple[str, str] | None = None  # (archived_at, root url)
-        for other, _shared in found[1:]:
-            row = conn.execute(
-                "select a.archived_at, a.duplicate_of, s.sketch, s.url is not null"
-                " from articles a left join shingle_sets s on s.url = a.url where a.url = ?",
-                [other],
-            ).fetchone()
+        for other in candidates:
+            row = rows.get(other)
             if row is None:
                 continue
-            work["rows"] += 1
-            archived_at, root, their_sketch, stored = row
+            archived_at, root, has_root, root_archived_at, their_sketch, stored = row
+            root = root or other
+            if root == url:
+                continue  # a copy of this very article (its body changed): no self-link
+            archived = (root_archived_at if has_root else archived_at) if root != other \
+                else archived_at  # fmt: skip
+            if best is not None and not (archived or "") < best[0]:
+                continue  # confirmed or not, it could not replace the earliest root found
             if stored:
                 theirs = dedupe.unpack_sketch(their_sketch)
             else:  # archived before shingle sets were stored: its fingerprint rows
@@ -545,28 +561,15 @@ class Archive:
                 ).fetchone()
                 work["rows"] += 1
                 work["unpacked"] += 1
-                their_set = dedupe.unpack(packed)
+                same = dedupe.same_story_packed(mine_set, packed)
             else:
                 (text,) = conn.execute(
                     "select body from articles where url = ?", [other]
                 ).fetchone()
                 work["rows"] += 1
                 work["reshingled"] += 1
-                their_set = dedupe.shingles(text or "")
-            if not dedupe.same_story(mine_set, their_set):
-                continue
-            root = root or other
-            if root == url:
-                continue  # a copy of this very article (its body changed): no self-link
-            if root != other:
-                root_row = conn.execute(
-                    "select archived_at from articles where url = ?", [root]
-                ).fetchone()
-                work["rows"] += 1
-                archived = root_row[0] if root_row else archived_at
-            else:
-                archived = archived_at
-            if best is None or (archived or "") < best[0]:
+                same = dedupe.same_story(mine_set, dedupe.shingles(text or ""))
+            if same:
                 best = (archived or "", root)
         return best[1] if best else None
 

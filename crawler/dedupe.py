@@ -162,3 +162,13 @@ def jaccard(a: set[int], b: set[int]) -> float:
 
 def same_story(a: set[int], b: set[int]) -> bool:
     return jaccard(a, b) >= JACCARD_THRESHOLD
+
+
+def same_story_packed(mine: set[int], packed: bytes) -> bool:
+    """:func:`same_story` of ``mine`` and a packed set (distinct hashes), without building
+    a second set: the intersection is counted straight from the array."""
+    theirs = array(_U32, packed)
+    if not mine or not theirs:
+        return False
+    inter = len(mine.intersection(theirs))
+    return inter / (len(mine) + len(theirs) - inter) >= JACCARD_THRESHOLD

@@ -59,9 +59,9 @@ def test_rows_read_and_sets_unpacked_do_not_grow_with_the_archive(tmp_path: Path
     # The copy is linked to the first notice of its kind in both archives.
     assert small_row == large_row == {"duplicate_of": "http://notices.cn/00000"}
     assert small == large
-    # Never an archived body: one stored set per confirmed candidate, plus its own.
+    # Never an archived body: at most one stored set per candidate, plus its own.
     assert large["reshingled"] == 0
-    assert large["unpacked"] == dedupe.MAX_CANDIDATES + 1
+    assert 2 <= large["unpacked"] <= dedupe.MAX_CANDIDATES + 1
     per_hash_rows = dedupe.SKETCH_SIZE * dedupe.CANDIDATES_PER_HASH
     assert 0 < large["rows"] <= per_hash_rows + 4 * dedupe.MAX_CANDIDATES
 
