@@ -374,14 +374,15 @@ class Archive:
                       if old != getattr(article, f)]  # fmt: skip
             )
             outcome = self._upsert(article, None)
-            if outcome == "unchanged":
+            if outcome != "new":  # a new body got its fingerprint and set just now
                 self._upgrade_fingerprint(article)
             return outcome, changed
 
     def _upgrade_fingerprint(self, article: Article) -> None:
-        """Bring an unchanged article written by an older version up to date: without a
-        fingerprint it gets one and its ``duplicate_of`` link; with a fingerprint but no
-        stored shingle set it gets the set (its link stays: the same check made it)."""
+        """Bring an article whose body did not change, written by an older version, up to
+        date: without a fingerprint it gets one and its ``duplicate_of`` link; with a
+        fingerprint but no stored shingle set it gets the set (its link stays: the same
+        check made it)."""
         conn = self.db.conn
         has_print = conn.execute(
             "select 1 from fingerprints where url = ? limit 1", [article.url]
