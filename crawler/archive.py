@@ -504,14 +504,15 @@ class Archive:
         # CANDIDATES_PER_HASH of them: a very common 4-gram cannot make every insert
         # read more rows as the archive grows, and a real copy shares about half its
         # sketch, so its rarer hashes still find it. SQLite counts the shared hashes;
-        # the first row returned is the number of fingerprint rows the lookups read.
+        # the first row returned is the number of fingerprint rows the lookups read
+        # (SQLite 3.35+ materialises a CTE used twice; older ones compute it twice).
         per_hash = (
             "select url from fingerprints where hash = ?"
             f" order by rowid desc limit {int(dedupe.CANDIDATES_PER_HASH)}"
         )
         hits = " union all ".join([f"select * from ({per_hash})"] * len(hashes))
         found = conn.execute(
-            f"with hits as materialized ({hits})"
+            f"with hits as ({hits})"
             " select null, count(*) from hits union all"
             " select * from (select url, count(*) as n from hits where url != ? group by url"
             f" having n >= ? order by n desc, url limit {int(dedupe.MAX_CANDIDATES)})",
