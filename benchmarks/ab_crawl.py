@@ -54,11 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--server", choices=("nginx", "python"), default="nginx")
+    parser.add_argument("--kind", choices=mirror.KINDS, default="normal", help="which mirror")
     args = parser.parse_args(argv)
     work = common.OUT / "ab"
     work.mkdir(parents=True, exist_ok=True)
-    mdir = common.OUT / f"mirror-{args.articles}-{args.seed}"
-    mirror.ensure_mirror(mdir, args.articles, args.seed)
+    suffix = "" if args.kind == "normal" else f"-{args.kind}"
+    mdir = common.OUT / f"mirror{suffix}-{args.articles}-{args.seed}"
+    mirror.ensure_mirror(mdir, args.articles, args.seed, args.kind)
     runs: dict[str, list[dict[str, float]]] = {"base": [], "new": []}
     with common.serve(mdir, work / "server", args.server, True) as server:
         profiles = mirror.profiles(server.url, work / "profiles")

@@ -3,10 +3,14 @@
     .venv/bin/python benchmarks/bench_crawl.py                     # 2,400 articles, 3 pairs
     .venv/bin/python benchmarks/bench_crawl.py --articles 600 --pairs 1 --server python
     .venv/bin/python benchmarks/bench_crawl.py --profile cprofile  # + one profiled full crawl
+    .venv/bin/python benchmarks/bench_crawl.py --mirrors normal    # the normal mirror only
 
-Generates (once, seeded) the local mirror of :mod:`mirror` (half UTF-8, half GBK, ~90 KB
-article pages, 20 articles per list page), serves it with nginx on 127.0.0.1 (installed
-with apt-get when missing; ``--server python`` uses Python's http.server instead), and
+Generates (once, seeded) the local mirrors of :mod:`mirror` (half UTF-8, half GBK, ~90 KB
+article pages, 20 articles per list page): the normal one, and the template-heavy one whose
+articles are notices written mostly from a shared pool of sentences (``--mirrors`` picks;
+both by default, measured one after the other in one run). Each is served with nginx on
+127.0.0.1 (installed with apt-get when missing; ``--server python`` uses Python's
+http.server instead), and
 runs, alternating and in fresh processes, the no-op spider (``noop_spider.py``) and
 
     newsarchive crawl bench-xf.toml bench-zl.toml --db FRESH.db --full \
@@ -16,7 +20,8 @@ runs, alternating and in fresh processes, the no-op spider (``noop_spider.py``) 
 Each run reports pages fetched (the server's access log), pages/s over Scrapy's own
 ``elapsed_time_seconds`` (crawl phase) and over the process wall time (with start-up),
 CPU seconds per page and peak RSS of the process (``wait4`` rusage). The report gives
-medians over the pairs and the ratio full/no-op. Nothing here asserts a time.
+medians over the pairs and the ratio full/no-op per mirror, and the template mirror's CPU
+per page against the normal one's. Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -224,7 +229,8 @@ def run_profile(server: common.Server, profiles: list[Path], work: Path, how: st
 
 
 # -- report ----------------------------------------------------------------------------------
-def report_md(res: dict) -> str:
+def report_md(res: dict, per_kind: dict[str, dict] | None = None) -> str:
+    per_kind = per_kind or {"normal": res}
     m = res["mirror"]
     lines = [
         "# Crawl throughput: full `newsarchive crawl` vs the no-op Scrapy ceiling",
@@ -232,18 +238,36 @@ def report_md(res: dict) -> str:
         f"Date {res['machine']['date']}; nproc {res['machine']['nproc']}; CPU "
         f"{res['machine']['cpu']}; code {res['machine']['commit']}; "
         f"load average at start {res['machine']['loadavg_at_start']}.",
-        f"Server: {res['server']}. Mirror: {m['articles']} articles + "
+        f"Server: {res['server']}. Each mirror: {m['articles']} articles + "
         f"{sum(x['list_pages'] for x in m['sites'].values())} list pages = {m['pages']} pages "
         f"(UTF-8 {m['sites']['xf']['mean_article_kb']} KB, "
         f"GBK {m['sites']['zl']['mean_article_kb']} KB mean article page), seed "
-        f"{m['seed']}. {res['pairs']} pairs, alternating order; medians.",
+        f"{m['seed']}. {res['pairs']} pairs per mirror, alternating order; medians.",
         "",
         "Command: `" + res["command"] + "`",
     ]
-    s = res.get("summary")
-    if s:
-        lines += _summary_lines(res, s)
-    return "\n".join(lines + _profile_lines(res.get("profile"))) + "\n"
+    summaries = {k: v["summary"] for k, v in per_kind.items() if v.get("summary")}
+    if summaries:
+        normal = summaries.get("normal")
+        rows = []
+        for kind, s in summaries.items():
+            vs = (round(s["full"]["cpu_ms_per_page"] / normal["full"]["cpu_ms_per_page"], 2)
+                  if normal and normal["full"]["cpu_ms_per_page"] else "")  # fmt: skip
+            rows.append([kind, s["full"]["cpu_ms_per_page"],
+                         s["full"]["cpu_ms_per_page_crawl_process"],
+                         s["full"]["cpu_ms_per_page_workers"], vs, s["full"]["pages_per_s"],
+                         s["noop"]["pages_per_s"], s["ratio_median_of_pairs"]])  # fmt: skip
+        lines += ["", "## Both mirrors", "",
+                  common.md_table(["mirror", "full CPU ms/page", "crawl process",
+                                   "extraction workers", "CPU vs normal", "full pages/s",
+                                   "no-op pages/s", "ratio full/no-op (median of pairs)"],
+                                  rows)]  # fmt: skip
+    for kind, v in per_kind.items():
+        if v.get("summary"):
+            lines += ["", f"## {kind.capitalize()} mirror"]
+            lines += _summary_lines(v, v["summary"])
+        lines += _profile_lines(v.get("profile"))
+    return "\n".join(lines) + "\n"
 
 
 def _summary_lines(res: dict, s: dict) -> list[str]:
@@ -289,25 +313,15 @@ def _profile_lines(prof: dict | None) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=2400, help="article pages in the mirror")
-    parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=9)
-    parser.add_argument("--server", choices=("nginx", "python"), default="nginx")
-    parser.add_argument("--no-install", action="store_true", help="never apt-get install nginx")
-    parser.add_argument("--profile", choices=("none", "cprofile", "py-spy"), default="none")
-    parser.add_argument("--out", type=Path, default=common.OUT, help="work folder")
-    parser.add_argument("--report", type=Path, help="write the Markdown report here")
-    parser.add_argument("--json", type=Path, help="write the raw results here")
-    args = parser.parse_args(argv)
-
-    work = args.out / "crawl"
+def run_mirror(args: argparse.Namespace, kind: str) -> dict:
+    """Pairs of no-op and full crawls (and the profile, if asked) on one mirror."""
+    suffix = "" if kind == "normal" else f"-{kind}"
+    work = args.out / f"crawl{suffix}"
     work.mkdir(parents=True, exist_ok=True)
-    mdir = args.out / f"mirror-{args.articles}-{args.seed}"
-    print(f"mirror: {mdir}", flush=True)
-    manifest = mirror.ensure_mirror(mdir, args.articles, args.seed)
-    res: dict = {"machine": common.machine(), "mirror": manifest, "pairs": args.pairs, "runs": []}
+    mdir = args.out / f"mirror{suffix}-{args.articles}-{args.seed}"
+    print(f"mirror ({kind}): {mdir}", flush=True)
+    manifest = mirror.ensure_mirror(mdir, args.articles, args.seed, kind)
+    res: dict = {"kind": kind, "mirror": manifest, "runs": []}
     with common.serve(mdir, work / "server", args.server, not args.no_install) as server:
         res["server"] = server.kind
         profiles = mirror.profiles(server.url, work / "profiles")
@@ -317,18 +331,51 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server: {server.kind} at {server.url}", flush=True)
         for i in range(args.pairs):
             order = ("noop", "full") if i % 2 == 0 else ("full", "noop")
-            for kind in order:
-                res["runs"].append(measure(kind, server, profiles, work, i))
+            for kind_ in order:
+                res["runs"].append(measure(kind_, server, profiles, work, i))
         if res["runs"]:
             res["summary"] = summarise(res["runs"])
         if args.profile != "none":
             print(f"profiling one full crawl with {args.profile}", flush=True)
             res["profile"] = run_profile(server, profiles, work, args.profile)
-    common.publish(report_md(res), args.report, args.json or work / "results.json", res)
-    bad = [r for r in res["runs"] if r["returncode"] not in (0, 1)]  # 1: some pages failed
-    for r in bad:
-        print(f"run failed: {r['kind']} #{r['run']} rc {r['returncode']}: {r.get('stderr', '')}",
-              file=sys.stderr)  # fmt: skip
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=2400, help="article pages in the mirror")
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--mirrors", default="normal,template",
+                        help="comma-separated mirror kinds to measure (normal, template)")
+    parser.add_argument("--server", choices=("nginx", "python"), default="nginx")
+    parser.add_argument("--no-install", action="store_true", help="never apt-get install nginx")
+    parser.add_argument("--profile", choices=("none", "cprofile", "py-spy"), default="none")
+    parser.add_argument("--out", type=Path, default=common.OUT, help="work folder")
+    parser.add_argument("--report", type=Path, help="write the Markdown report here")
+    parser.add_argument("--json", type=Path, help="write the raw results here")
+    args = parser.parse_args(argv)
+    kinds = [k.strip() for k in args.mirrors.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in mirror.KINDS]
+    if unknown or not kinds:
+        parser.error(f"--mirrors {args.mirrors!r}: expected kinds among {', '.join(mirror.KINDS)}")
+
+    res: dict = {"machine": common.machine(), "pairs": args.pairs, "mirrors": kinds}
+    per_kind = {kind: run_mirror(args, kind) for kind in kinds}
+    # The first mirror's results stay at the top level (the layout before there were two).
+    first = per_kind[kinds[0]]
+    res.update({k: v for k, v in first.items() if k != "kind"})
+    for kind in kinds[1:]:
+        res[kind] = per_kind[kind]
+    res["by_mirror"] = {k: v.get("summary") for k, v in per_kind.items()}
+    (args.out / "crawl").mkdir(parents=True, exist_ok=True)
+    common.publish(report_md(res, per_kind), args.report,
+                   args.json or args.out / "crawl" / "results.json", res)  # fmt: skip
+    bad = [(kind, r) for kind, v in per_kind.items() for r in v["runs"]
+           if r["returncode"] not in (0, 1)]  # 1: some pages failed  # fmt: skip
+    for kind, r in bad:
+        print(f"run failed ({kind} mirror): {r['kind']} #{r['run']} rc {r['returncode']}: "
+              f"{r.get('stderr', '')}", file=sys.stderr)  # fmt: skip
     return 1 if bad else 0
 
 

@@ -2,6 +2,7 @@
 """A deterministic local mirror of two consumer-news portals, for the crawl benchmarks.
 
     .venv/bin/python -m benchmarks.mirror --articles 2400 --out benchmarks/out/mirror
+    .venv/bin/python -m benchmarks.mirror --kind template --out benchmarks/out/mirror-template
 
 Writes two sites in the layout of the archetype page (``/work/shared/seed/``) and of the
 demo portal: a top bar, a nav of ~60 links, a left sidebar (热点推荐, 专题, 投诉热线),
@@ -14,6 +15,13 @@ real portal templates carry. Article pages average about 90 KB, like real portal
   ``/xf/content/YYYY/MM-DD/N.html``, list pages ``/xf/news/index.html``, ``index_N.html``.
 * ``zl/`` in GBK, charset only in ``<meta http-equiv>``; article URLs
   ``/zl/article/YYYY/MMDD/tYYYYMMDD_N.htm``, list pages ``/zl/list/index.htm``, ``index_N.htm``.
+
+``kind="template"`` (``--kind template``) writes a template-heavy mirror in the same
+pages: each article is a notice (食品抽检, 法院公告, 价格监测) written mostly from a shared
+pool of sentences of its family, with numbers, companies, names, products and places
+varied, as market regulators, courts and price bureaus publish them by the hundred.
+Many articles are then near copies of each other (Jaccard 0.3-0.8), which is what makes a
+duplicate check's cost depend on the archive when it is not bounded.
 
 Each list page links 20 articles and a pagination bar (首页, 上一页, a window of page
 numbers, 下一页, 尾页), so a ``--full`` crawl reaches every page. Everything is drawn from
@@ -146,6 +154,134 @@ def _short(text: str, n: int = 17) -> str:
     return text if len(text) <= n else text[:n] + "..."
 
 
+# -- template-heavy notices -----------------------------------------------------------------
+KINDS = ("normal", "template")
+COMPANIES = ["食品有限公司", "商贸有限公司", "农产品专业合作社", "调味品厂", "酒业有限公司",
+             "乳业有限公司", "粮油有限公司", "茶业有限公司", "超市有限公司", "餐饮管理有限公司"]  # fmt: skip
+PRODUCTS = ["大米", "食用植物油", "酱油", "白酒", "饼干", "糕点", "绿茶", "瓶装水", "鲜鸡蛋",
+            "猪肉", "豆芽", "韭菜", "花生", "辣椒酱", "腐乳", "牛奶", "蜂蜜", "月饼"]  # fmt: skip
+ITEMS = ["菌落总数", "大肠菌群", "二氧化硫残留量", "苯甲酸及其钠盐", "过氧化值", "酸价",
+         "铅（以Pb计）", "镉（以Cd计）", "毒死蜱", "克伦特罗", "甜蜜素", "黄曲霉毒素B1"]  # fmt: skip
+#: Per family: sentences in the order a notice uses them; each notice keeps most of them.
+NOTICE_FAMILIES: dict[str, dict[str, list[str]]] = {
+    "抽检": {
+        "title": ["{place}市场监督管理局关于{m}批次食品不合格情况的通告",
+                  "{place}市场监管局{month}月食品安全监督抽检信息通告（第{k}期）"],
+        "intro": [
+            "近期，{place}市场监督管理局组织抽检{product}、{product}、{product}等{n}类食品{m}批次样品。",
+            "根据食品安全国家标准检验和判定，抽样检验项目合格样品{ok}批次，不合格样品{bad}批次。",
+            "不合格产品涉及微生物污染、食品添加剂超范围超限量使用、农药残留超标等问题。",
+            "现将具体情况通告如下：",
+        ],
+        "item": ["{place}{name}{company}生产的{product}（生产日期/批号：{date}），{item}检验值为{value}mg/kg，标准规定为不大于{limit}mg/kg。",
+                 "{place}{name}{company}销售的{product}，{item}不符合食品安全国家标准规定，检验机构为{place}市食品药品检验研究院。"],
+        "outro": [
+            "针对抽检中发现的不合格食品，{place}市场监督管理局已责成属地市场监管部门立即组织开展处置工作。",
+            "查清产品流向，采取下架召回不合格产品等措施控制风险，并分析原因进行整改。",
+            "对违法违规行为，依法从严处理，并按规定时限公开核查处置情况。",
+            "监督抽检结果仅对所抽样品负责，消费者如发现不合格食品，可拨打12315投诉举报电话。",
+            "特此通告。",
+        ],
+        "notes": [
+            "菌落总数是指示性微生物指标，主要用来评价食品清洁度，反映食品在生产过程中是否符合卫生要求。",
+            "菌落总数超标可能是企业未按要求严格控制生产加工过程的卫生条件，或者包装容器清洗消毒不到位，还有可能与产品包装密封不严、储运条件控制不当等有关。",
+            "二氧化硫是食品加工中常用的漂白剂和防腐剂，使用后会产生二氧化硫残留，少量二氧化硫进入人体后最终转化为硫酸盐并随尿液排出体外。",
+            "苯甲酸及其钠盐是食品工业中常见的防腐剂，长期过量食用苯甲酸超标的食品可能会对肝脏功能产生一定影响。",
+            "酸价主要反映食品中油脂的酸败程度，酸价超标会导致食品有哈喇味，超标严重时所产生的醛酮类化合物可能对人体健康产生不利影响。",
+            "毒死蜱是一种具有触杀、胃毒和熏蒸作用的有机磷类杀虫剂，少量的残留不会引起人体急性中毒，但长期食用毒死蜱残留超标的食品可能对人体健康有一定影响。",
+        ],
+    },
+    "公告": {
+        "title": ["{place}市中级人民法院公告（{year}）第{k}号",
+                  "关于{name}{company}破产清算案的公告"],
+        "intro": [
+            "本院根据申请人{name}的申请，于{date}裁定受理{place}{name}{company}破产清算一案。",
+            "并于同日指定{place}{name}律师事务所担任管理人。",
+            "{place}{name}{company}的债权人应自本公告发布之日起{n}日内，向管理人申报债权。",
+            "书面说明债权数额、有无财产担保及是否属于连带债权，并提供相关证据材料。",
+        ],
+        "item": ["债权人{name}申报债权{value}万元，经管理人审查确认{limit}万元。",
+                 "{place}{name}{company}的债务人或者财产持有人应当向管理人清偿债务或者交付财产，涉及金额{value}万元。"],
+        "outro": [
+            "未在上述期限内申报债权的，可以在破产财产最后分配前补充申报，但对此前已进行的分配无权要求补充分配。",
+            "本院定于{date}上午9时在本院第{k}法庭召开第一次债权人会议。",
+            "依法申报债权的债权人有权参加债权人会议，参会人员应提交营业执照、法定代表人身份证明书。",
+            "管理人联系人：{name}，联系电话：0571-{phone}。",
+            "特此公告。",
+        ],
+        "notes": [
+            "债权人申报债权时，应当书面说明债权的数额和有无财产担保，并提交有关证据；申报的债权是连带债权的，应当说明。",
+            "债权人未依照企业破产法规定申报债权的，不得依照企业破产法规定的程序行使权利。",
+            "管理人应当对申报的债权进行审查，并编制债权表，债权表和债权申报材料由管理人保存，供利害关系人查阅。",
+            "债权人委托代理人出席会议的，应当提交特别授权委托书、代理人的身份证件或者律师执业证，委托代理人是律师的还应当提交律师事务所的指派函。",
+            "破产申请受理后，债务人对个别债权人的债务清偿无效，有关债务人财产的保全措施应当解除，执行程序应当中止。",
+        ],
+    },
+    "价格": {
+        "title": ["{place}市{month}月第{k}周主要商品价格监测情况",
+                  "{place}发改委：本周{product}价格环比{trend}{pct}%"],
+        "intro": [
+            "据{place}市价格监测中心对全市{n}个监测点的监测，本周{product}等主要副食品价格总体{trend}。",
+            "其中粮油价格保持稳定，{product}每公斤{price}元，与上周持平。",
+            "蔬菜价格环比{trend}{pct}%，{product}、{product}、{product}等品种价格变动较大。",
+        ],
+        "item": ["{product}每公斤{price}元，环比{trend}{pct}%，同比{trend}{pct}%。",
+                 "{place}农贸市场{product}零售均价{price}元/公斤，较上周{trend}{pct}%。"],
+        "outro": [
+            "从监测情况看，本周全市市场供应充足，主要商品价格运行基本平稳。",
+            "预计下周随着气温变化，蔬菜价格可能小幅波动，猪肉价格将保持稳定。",
+            "价格主管部门将继续加强市场价格监测预警，密切关注重要民生商品价格走势。",
+            "消费者如发现价格违法行为，可拨打12315或12358价格举报电话进行举报。",
+        ],
+        "notes": [
+            "价格监测数据来源于全市各主要农贸市场、大型超市和批发市场，每周二、周五各采集一次。",
+            "本期监测的主要品种包括粮食、食用油、猪肉、牛羊肉、禽蛋、水产品、蔬菜、水果等八大类。",
+            "近期受天气和节日消费需求等因素影响，部分蔬菜品种价格出现阶段性上涨，随着新一轮蔬菜陆续上市，价格有望回落。",
+            "生猪存栏量保持在合理区间，猪肉市场供应充足，价格在合理区间内小幅波动。",
+            "鸡蛋价格受饲料成本上升影响有所上涨，但总体涨幅有限，市场供需基本平衡。",
+        ],
+    },
+}
+
+
+def _fill(text: str, rng: random.Random) -> str:
+    values = {
+        "place": rng.choice(PLACES), "company": rng.choice(COMPANIES),
+        "product": rng.choice(PRODUCTS), "item": rng.choice(ITEMS), "name": _name(rng),
+        "n": rng.randint(3, 40), "m": rng.randint(20, 900), "k": rng.randint(1, 52),
+        "ok": rng.randint(20, 800), "bad": rng.randint(1, 30),
+        "date": f"{rng.randint(2022, 2024)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日",
+        "value": f"{rng.randint(1, 500)}.{rng.randint(0, 99)}", "limit": rng.randint(1, 100),
+        "month": rng.randint(1, 12), "year": rng.randint(2020, 2024),
+        "phone": f"{rng.randrange(10**8):08d}", "trend": rng.choice(("上涨", "下降", "持平")),
+        "pct": f"{rng.randint(0, 30)}.{rng.randint(0, 9)}", "price": f"{rng.randint(2, 80)}.{rng.randint(0, 99):02d}",
+    }  # fmt: skip
+    return "".join(
+        part if i % 2 == 0 else str(values[part])
+        for i, part in enumerate(text.replace("{", "}").split("}"))
+    )
+
+
+def notice_family(n: int, seed: int) -> str:
+    return list(NOTICE_FAMILIES)[random.Random(f"{seed}:family:{n}").randrange(len(NOTICE_FAMILIES))]
+
+
+def notice_title(rng: random.Random, family: str) -> str:
+    return _fill(rng.choice(NOTICE_FAMILIES[family]["title"]), rng)
+
+
+def notice_paragraphs(rng: random.Random, family: str) -> list[str]:
+    """A notice: most of its family's sentences, in order, with the slots filled."""
+    parts = NOTICE_FAMILIES[family]
+    keep = [s for s in parts["intro"] if rng.random() < 0.85]
+    pars = ["".join(_fill(s, rng) for s in keep)]
+    for _ in range(rng.randint(3, 9)):
+        pars.append(_fill(rng.choice(parts["item"]), rng))
+    pars += [_fill(s, rng) for s in parts["notes"] if rng.random() < 0.7]
+    pars.append("".join(_fill(s, rng) for s in parts["outro"] if rng.random() < 0.85))
+    return [p for p in pars if p]
+
+
 # -- page parts shared by every page of a site (template parts: CSS, scripts, footer) --------
 def _css(rng: random.Random) -> str:
     rules = []
@@ -269,16 +405,20 @@ def _head(site: Site, tpl: Template, title: str) -> str:
     )  # fmt: skip
 
 
-def article_fields(site: Site, e: Entry, seed: int) -> tuple[dict[str, str], random.Random]:
+def article_fields(site: Site, e: Entry, seed: int, kind: str = "normal"
+                   ) -> tuple[dict[str, str], random.Random]:  # fmt: skip
     """The article's own fields as an extractor should find them, and the page's rng."""
     rng = random.Random(f"{seed}:{site.key}:a{e.n}")
     reporter = _name(rng)
-    pars = [f"{rng.choice(site.outlets)[:6]}报道（记者{reporter}）{paragraph(rng)}"]
-    for _ in range(rng.randint(6, 14)):
-        if rng.random() < 0.15:
-            pars.append(f"<strong>{headline(rng)}</strong>")
-        else:
-            pars.append(paragraph(rng))
+    if kind == "template":
+        pars = notice_paragraphs(rng, notice_family(e.n, seed))
+    else:
+        pars = [f"{rng.choice(site.outlets)[:6]}报道（记者{reporter}）{paragraph(rng)}"]
+        for _ in range(rng.randint(6, 14)):
+            if rng.random() < 0.15:
+                pars.append(f"<strong>{headline(rng)}</strong>")
+            else:
+                pars.append(paragraph(rng))
     hms = f"{rng.randint(7, 21):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
     fields = {
         "title": e.title,
@@ -292,8 +432,9 @@ def article_fields(site: Site, e: Entry, seed: int) -> tuple[dict[str, str], ran
     return fields, rng
 
 
-def article_page(site: Site, tpl: Template, e: Entry, entries: list[Entry], seed: int) -> str:
-    f, rng = article_fields(site, e, seed)
+def article_page(site: Site, tpl: Template, e: Entry, entries: list[Entry], seed: int,
+                 kind: str = "normal") -> str:  # fmt: skip
+    f, rng = article_fields(site, e, seed, kind)
     reporter, body, hms = f["author"], f["body_html"], f["published_at"][11:19]
     related = "\n".join(
         f'<li><a href="{r.path}">{r.title}</a><span>({r.day.isoformat()})</span></li>'
@@ -359,7 +500,7 @@ def list_page(site: Site, tpl: Template, page: int, pages: int, items: list[Entr
     )  # fmt: skip
 
 
-def entries_of(site: Site, count: int, seed: int) -> list[Entry]:
+def entries_of(site: Site, count: int, seed: int, kind: str = "normal") -> list[Entry]:
     rng = random.Random(f"{seed}:{site.key}:entries")
     start = date(2024, 6, 30)
     out = []
@@ -368,23 +509,31 @@ def entries_of(site: Site, count: int, seed: int) -> list[Entry]:
         if rng.random() < 0.2:
             day -= timedelta(days=1)
         n = 100000 + i
-        out.append(Entry(n, day, headline(rng), site.article_path(n, day)))
+        if kind == "template":
+            title = notice_title(rng, notice_family(n, seed))
+        else:
+            title = headline(rng)
+        out.append(Entry(n, day, title, site.article_path(n, day)))
     return out
 
 
-def generate(out: Path, articles: int, seed: int = 9) -> dict:
+def generate(out: Path, articles: int, seed: int = 9, kind: str = "normal") -> dict:
     """Write the mirror under ``out`` (``articles`` split between the two sites)."""
+    if kind not in KINDS:
+        raise ValueError(f"mirror kind {kind!r}: expected one of {', '.join(KINDS)}")
     out.mkdir(parents=True, exist_ok=True)
     manifest: dict = {"version": VERSION, "seed": seed, "articles": articles, "sites": {}}
+    if kind != "normal":
+        manifest["kind"] = kind
     counts = (articles - articles // 2, articles // 2)
     for site, count in zip(SITES, counts, strict=True):
         tpl = template(site, seed)
-        entries = entries_of(site, count, seed)
+        entries = entries_of(site, count, seed, kind)
         pages = max(1, -(-count // PER_LIST))
         art_bytes = 0
         list_bytes = 0
         for e in entries:
-            data = article_page(site, tpl, e, entries, seed).encode(site.encoding)
+            data = article_page(site, tpl, e, entries, seed, kind).encode(site.encoding)
             path = out / e.path.lstrip("/")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -407,16 +556,16 @@ def generate(out: Path, articles: int, seed: int = 9) -> dict:
     return manifest
 
 
-def ensure_mirror(out: Path, articles: int, seed: int = 9) -> dict:
+def ensure_mirror(out: Path, articles: int, seed: int = 9, kind: str = "normal") -> dict:
     """The mirror at ``out``, generated unless one with the same parameters is there."""
     mf = out / "manifest.json"
     if mf.exists():
         manifest = json.loads(mf.read_text())
-        if (manifest.get("version"), manifest.get("articles"), manifest.get("seed")) == (
-            VERSION, articles, seed
-        ):
+        have = (manifest.get("version"), manifest.get("articles"), manifest.get("seed"),
+                manifest.get("kind", "normal"))  # fmt: skip
+        if have == (VERSION, articles, seed, kind):
             return manifest
-    return generate(out, articles, seed)
+    return generate(out, articles, seed, kind)
 
 
 def profiles(base_url: str, folder: Path) -> list[Path]:
@@ -442,9 +591,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2400, help="article pages (both sites)")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--kind", choices=KINDS, default="normal",
+                        help="normal: varied prose; template: notices from a shared sentence pool")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/mirror"))
     args = parser.parse_args(argv)
-    manifest = generate(args.out, args.articles, args.seed)
+    manifest = generate(args.out, args.articles, args.seed, args.kind)
     print(json.dumps(manifest, indent=2, ensure_ascii=False))
     return 0
 

@@ -9,7 +9,8 @@ Tables (documented in README.md):
 * ``pages``: every fetched article response, exactly as received, compressed
   (:mod:`crawler.compression`: Zstandard; ``zlib`` rows from older versions are read too).
 * ``fingerprints``: the bottom-k shingle sketch of each body, to find syndicated copies
-  (``articles.duplicate_of``).
+  (``articles.duplicate_of``); ``shingle_sets`` the full packed shingle set of each body,
+  to confirm them without re-reading archived bodies.
 * ``url_aliases``: every other URL that led to an article (redirects, ``rel=canonical``,
   tracking-parameter variants, continuation pages), ``alias -> url``.
 * ``pages.page_no`` / ``pages.first_page_id``: the pages of a multi-page article.
@@ -24,6 +25,7 @@ import json
 import os
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -104,6 +106,9 @@ class Archive:
         self.readonly = readonly
         self._batch: list[tuple[Article, int | None]] = []
         self._batch_started = 0.0
+        #: The duplicate check's work since opening: ``rows`` read from SQLite, shingle
+        #: sets ``unpacked``, archived bodies ``reshingled`` (old rows only).
+        self.dedupe_work: Counter[str] = Counter()
         timeout = busy_timeout() if timeout is None else timeout
         if self.path.is_dir():
             raise ArchiveError(f"{self.path}: is a directory, not an archive file")
@@ -207,6 +212,9 @@ class Archive:
                 db["fingerprints"].create({"hash": int, "url": str})
                 db["fingerprints"].create_index(["hash"])
                 db["fingerprints"].create_index(["url"])
+            if not db["shingle_sets"].exists():
+                db["shingle_sets"].create({"url": str, "sketch": bytes, "shingles": bytes},
+                                          pk="url")  # fmt: skip
             if not db["article_versions"].exists():
                 db["article_versions"].create(
                     {"id": int, "url": str, **{f: str for f in EXTRACTED_FIELDS},
@@ -437,6 +445,7 @@ class Archive:
         self._insert("article_versions", {"url": new, **dict(zip(columns, row, strict=True)),
                                           "replaced_at": utcnow()})  # fmt: skip
         conn.execute("delete from fingerprints where url = ?", [old])
+        conn.execute("delete from shingle_sets where url = ?", [old])
         self._repoint(old, new)
         conn.execute("delete from articles where url = ?", [old])
 
@@ -445,6 +454,7 @@ class Archive:
         conn.execute("update article_versions set url = ? where url = ?", [new, old])
         conn.execute("update pages set url = ? where url = ?", [new, old])
         conn.execute("update fingerprints set url = ? where url = ?", [new, old])
+        conn.execute("update shingle_sets set url = ? where url = ?", [new, old])
         conn.execute("update articles set duplicate_of = ? where duplicate_of = ?", [new, old])
         conn.execute("update articles set duplicate_of = null where url = duplicate_of")
 
@@ -506,16 +516,31 @@ class Archive:
                       if old != getattr(article, f)]  # fmt: skip
             )
             outcome = self._upsert(article, None)
-            if outcome == "unchanged":
-                has_print = conn.execute(
-                    "select 1 from fingerprints where url = ? limit 1", [article.url]
-                ).fetchone()
-                if not has_print:
-                    link = self._link_duplicate(article.url, article.body or "")
-                    conn.execute(
-                        "update articles set duplicate_of = ? where url = ?", [link, article.url]
-                    )
+            if outcome != "new":  # a new body got its fingerprint and set just now
+                self._upgrade_fingerprint(article)
             return outcome, changed
+
+    def _upgrade_fingerprint(self, article: Article) -> None:
+        """Bring an article whose body did not change, written by an older version, up to
+        date: without a fingerprint it gets one and its ``duplicate_of`` link; with a
+        fingerprint but no stored shingle set it gets the set (its link stays: the same
+        check made it)."""
+        conn = self.db.conn
+        has_print = conn.execute(
+            "select 1 from fingerprints where url = ? limit 1", [article.url]
+        ).fetchone()
+        if not has_print:
+            link = self._link_duplicate(article.url, article.body or "", article.fingerprint)
+            conn.execute("update articles set duplicate_of = ? where url = ?", [link, article.url])
+            return
+        if conn.execute("select 1 from shingle_sets where url = ?", [article.url]).fetchone():
+            return
+        mine = article.fingerprint or dedupe.fingerprint(article.body or "")
+        if mine is not None:
+            conn.execute(
+                "insert into shingle_sets (url, sketch, shingles) values (?, ?, ?)",
+                [article.url, dedupe.pack(mine.sketch), mine.packed],
+            )
 
     def _insert(self, table: str, record: dict[str, Any]) -> None:
         """A plain parameterised INSERT into a table the schema created (the hot path:
@@ -638,13 +663,22 @@ class Archive:
     def _link_duplicate(
         self, url: str, body: str, mine: dedupe.Fingerprint | None = None
     ) -> str | None:
-        """Store ``url``'s fingerprint; return the earliest archived article it copies.
+        """Store ``url``'s fingerprint and shingle set; return the earliest archived article
+        it copies.
 
         ``mine`` is ``dedupe.fingerprint(body)`` if the caller has it already (the crawl's
-        extraction worker computes it, off the crawl process).
+        extraction worker computes it, off the crawl process). The work is bounded
+        whatever the archive holds: at most ``CANDIDATES_PER_HASH`` fingerprint rows per
+        sketch hash, then at most ``MAX_CANDIDATES`` candidates (one query), each confirmed
+        on its stored shingle set (one row) unless it could not change the result (its
+        root is no earlier than the one found). Only a candidate archived by a version without
+        ``shingle_sets`` (no row there) is confirmed on its body's text, as before.
+        :attr:`dedupe_work` counts the rows read and the sets unpacked.
         """
         conn = self.db.conn
+        work = self.dedupe_work
         conn.execute("delete from fingerprints where url = ?", [url])
+        conn.execute("delete from shingle_sets where url = ?", [url])
         if mine is None:
             mine = dedupe.fingerprint(body)
         if mine is None:
@@ -653,45 +687,82 @@ class Archive:
         conn.executemany(
             "insert into fingerprints (hash, url) values (?, ?)", [(h, url) for h in hashes]
         )
+        conn.execute(
+            "insert into shingle_sets (url, sketch, shingles) values (?, ?, ?)",
+            [url, dedupe.pack(hashes), mine.packed],
+        )
         # Each sketch hash is looked up on its own, newest rows first and at most
         # CANDIDATES_PER_HASH of them: a very common 4-gram cannot make every insert
         # read more rows as the archive grows, and a real copy shares about half its
-        # sketch, so its rarer hashes still find it. SQLite counts the shared hashes.
+        # sketch, so its rarer hashes still find it. SQLite counts the shared hashes;
+        # the first row returned is the number of fingerprint rows the lookups read
+        # (SQLite 3.35+ materialises a CTE used twice; older ones compute it twice).
         per_hash = (
-            "select url from (select url from fingerprints where hash = ?"
-            f" order by rowid desc limit {int(dedupe.CANDIDATES_PER_HASH)})"
+            "select url from fingerprints where hash = ?"
+            f" order by rowid desc limit {int(dedupe.CANDIDATES_PER_HASH)}"
         )
-        candidates = [r[0] for r in conn.execute(
-            "select url from (" + " union all ".join([per_hash] * len(hashes)) + ")"
-            " where url != ? group by url having count(*) >= ?"
-            " order by count(*) desc, url limit 10",
+        hits = " union all ".join([f"select * from ({per_hash})"] * len(hashes))
+        found = conn.execute(
+            f"with hits as ({hits})"
+            " select null, count(*) from hits union all"
+            " select * from (select url, count(*) as n from hits where url != ? group by url"
+            f" having n >= ? order by n desc, url limit {int(dedupe.MAX_CANDIDATES)})",
             [*hashes, url, dedupe.MIN_SHARED],
-        )]  # fmt: skip
+        ).fetchall()  # fmt: skip
+        work["rows"] += found[0][1] + len(found) - 1
+        candidates = [r[0] for r in found[1:]]
+        if not candidates:
+            return None
+        # One query for every candidate: its date, its root's date, its stored sketch.
+        rows = {r[0]: r[1:] for r in conn.execute(
+            "select a.url, a.archived_at, a.duplicate_of, r.url is not null, r.archived_at,"
+            " s.sketch, s.url is not null from articles a"
+            " left join articles r on r.url = a.duplicate_of"
+            " left join shingle_sets s on s.url = a.url"
+            f" where a.url in ({', '.join('?' * len(candidates))})",
+            candidates,
+        )}  # fmt: skip
+        work["rows"] += len(rows) + sum(1 for r in rows.values() if r[2])
         mine_set: set[int] | None = None
         best: tuple[str, str] | None = None  # (archived_at, root url)
         for other in candidates:
-            theirs = [r[0] for r in conn.execute(
-                "select hash from fingerprints where url = ?", [other])]  # fmt: skip
-            if dedupe.estimate(hashes, theirs) < dedupe.ESTIMATE_FLOOR:
-                continue  # cheap rejection before shingling the other body
-            row = conn.execute(
-                "select body, archived_at, duplicate_of from articles where url = ?", [other]
-            ).fetchone()
+            row = rows.get(other)
             if row is None:
                 continue
+            archived_at, root, has_root, root_archived_at, their_sketch, stored = row
+            root = root or other
+            if root == url:
+                continue  # a copy of this very article (its body changed): no self-link
+            archived = (root_archived_at if has_root else archived_at) if root != other \
+                else archived_at  # fmt: skip
+            if best is not None and not (archived or "") < best[0]:
+                continue  # confirmed or not, it could not replace the earliest root found
+            if stored:
+                theirs = dedupe.unpack_sketch(their_sketch)
+            else:  # archived before shingle sets were stored: its fingerprint rows
+                theirs = [r[0] for r in conn.execute(
+                    "select hash from fingerprints where url = ?", [other])]  # fmt: skip
+                work["rows"] += len(theirs)
+            if dedupe.estimate(hashes, theirs) < dedupe.ESTIMATE_FLOOR:
+                continue  # cheap rejection before the full sets
             if mine_set is None:
                 mine_set = mine.shingles()
-            if not dedupe.same_story(mine_set, dedupe.shingles(row[0] or "")):
-                continue
-            root = row[2] or other
-            if row[2]:
-                root_row = conn.execute(
-                    "select archived_at from articles where url = ?", [root]
+                work["unpacked"] += 1
+            if stored:
+                (packed,) = conn.execute(
+                    "select shingles from shingle_sets where url = ?", [other]
                 ).fetchone()
-                archived = root_row[0] if root_row else row[1]
+                work["rows"] += 1
+                work["unpacked"] += 1
+                same = dedupe.same_story_packed(mine_set, packed)
             else:
-                archived = row[1]
-            if best is None or (archived or "") < best[0]:
+                (text,) = conn.execute(
+                    "select body from articles where url = ?", [other]
+                ).fetchone()
+                work["rows"] += 1
+                work["reshingled"] += 1
+                same = dedupe.same_story(mine_set, dedupe.shingles(text or ""))
+            if same:
                 best = (archived or "", root)
         return best[1] if best else None
 

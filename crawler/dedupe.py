@@ -9,6 +9,13 @@ Finding candidates must not scan the archive: each article keeps a bottom-k sket
 the :data:`SKETCH_SIZE` smallest shingle hashes, in the ``fingerprints`` table. Two
 copies with Jaccard ≥ 0.5 share at least one of them with probability above 0.99, and
 every candidate is then confirmed on the full shingle sets.
+
+Confirming must not re-read archived bodies either: each article's full shingle set is
+stored, packed (:attr:`Fingerprint.packed`, 32-bit hashes) with its packed sketch, in the
+``shingle_sets`` table. The work per
+new article is thus bounded by constants (:data:`CANDIDATES_PER_HASH` rows per sketch
+hash, :data:`MAX_CANDIDATES` candidates, one stored set each), whatever the archive
+holds and however alike its articles are.
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ MIN_SHARED = 2
 CANDIDATES_PER_HASH = 64
 #: Candidates whose sketch estimate is below this are not checked on full shingles.
 ESTIMATE_FLOOR = 0.25
+#: Most candidates (those sharing the most sketch hashes) confirmed per new article.
+MAX_CANDIDATES = 10
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -95,6 +104,21 @@ def sketch(shingle_set: set[int]) -> list[int]:
 _U32 = "I" if array("I").itemsize == 4 else "L"
 
 
+def unpack(packed: bytes) -> set[int]:
+    """The shingle set of :attr:`Fingerprint.packed` (or of a ``shingle_sets`` row)."""
+    return set(array(_U32, packed))
+
+
+def pack(hashes: tuple[int, ...] | list[int] | set[int]) -> bytes:
+    """Hashes as the bytes of a 32-bit unsigned ``array`` (the inverse of :func:`unpack`)."""
+    return array(_U32, hashes).tobytes()
+
+
+def unpack_sketch(packed: bytes) -> list[int]:
+    """A packed sketch (``shingle_sets.sketch``) as a list."""
+    return array(_U32, packed).tolist()
+
+
 class Fingerprint(NamedTuple):
     """What the duplicate check needs of one body, cheap to send between processes.
 
@@ -104,11 +128,12 @@ class Fingerprint(NamedTuple):
 
     #: :func:`sketch` of the body's shingles, ascending.
     sketch: tuple[int, ...]
-    #: every shingle hash, as the bytes of a 32-bit unsigned ``array``.
+    #: every shingle hash, as the bytes of a 32-bit unsigned ``array`` (what the
+    #: ``shingle_sets`` table stores).
     packed: bytes
 
     def shingles(self) -> set[int]:
-        return set(array(_U32, self.packed))
+        return unpack(self.packed)
 
 
 def fingerprint(text: str) -> Fingerprint | None:
@@ -116,7 +141,7 @@ def fingerprint(text: str) -> Fingerprint | None:
     found = shingles(text)
     if not found:
         return None
-    return Fingerprint(tuple(sketch(found)), array(_U32, found).tobytes())
+    return Fingerprint(tuple(sketch(found)), pack(found))
 
 
 def estimate(sketch_a: list[int], sketch_b: list[int]) -> float:
@@ -137,3 +162,13 @@ def jaccard(a: set[int], b: set[int]) -> float:
 
 def same_story(a: set[int], b: set[int]) -> bool:
     return jaccard(a, b) >= JACCARD_THRESHOLD
+
+
+def same_story_packed(mine: set[int], packed: bytes) -> bool:
+    """:func:`same_story` of ``mine`` and a packed set (distinct hashes), without building
+    a second set: the intersection is counted straight from the array."""
+    theirs = array(_U32, packed)
+    if not mine or not theirs:
+        return False
+    inter = len(mine.intersection(theirs))
+    return inter / (len(mine) + len(theirs) - inter) >= JACCARD_THRESHOLD

@@ -29,6 +29,12 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     assert full[0]["archived"] == crawl["mirror"]["articles"]
     assert full[0]["peak_rss_mb"] > 0 and full[0]["cpu_s"] > 0
     assert "pages/s" in (out / "crawl.md").read_text()
+    # The template-heavy mirror is crawled in the same run and reported next to it.
+    template = crawl["template"]
+    full = [r for r in template["runs"] if r["kind"] == "full"]
+    assert full and full[0]["archived"] == template["mirror"]["articles"]
+    assert set(crawl["by_mirror"]) == {"normal", "template"}
+    assert "## Template mirror" in (out / "crawl.md").read_text()
 
     memory = json.loads((out / "memory-results.json").read_text())
     assert memory["archived"] > 0 and memory["peak_rss_mb"] > 0 and memory["checkpoints"]

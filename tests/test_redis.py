@@ -297,13 +297,21 @@ def test_killed_ingest_loses_and_duplicates_nothing(
     assert query(db, "select count(*) as n from articles")[0]["n"] == 30
     assert rdb.llen("newsarchive:archive:processing") == 30  # type: ignore[attr-defined]
 
-    # 2. Killed mid-batch: records popped, nothing of that batch committed yet.
+    # 2. Killed mid-batch: records popped and not yet acknowledged (committed or not).
+    # The process is frozen (SIGSTOP) while ``processing`` is read, so the kill lands in
+    # exactly the state that was checked: records popped and not yet acknowledged.
     proc = ingest(db, redis_url, "--batch", "20")
-    wait_until(lambda: rdb.llen("newsarchive:archive:processing") > 0  # type: ignore[attr-defined]
-               and query(db, "select count(*) as n from articles")[0]["n"] > 60)  # fmt: skip
+    wait_until(lambda: query(db, "select count(*) as n from articles")[0]["n"] > 60)
+    deadline = time.monotonic() + 30
+    while True:
+        proc.send_signal(signal.SIGSTOP)
+        if rdb.llen("newsarchive:archive:processing") > 0:  # type: ignore[attr-defined]
+            break
+        proc.send_signal(signal.SIGCONT)
+        assert time.monotonic() < deadline and proc.poll() is None, "never caught mid-batch"
+        time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert query(db, "select count(*) as n from articles")[0]["n"] < N_ARTICLES
 
     # 3. The restart re-processes what was left and finishes the run.
     rc, out, err = finish(ingest(db, redis_url))
