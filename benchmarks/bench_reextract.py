@@ -28,8 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 from benchmarks.mirror import ensure_mirror  # noqa: E402
-from crawler import compression  # noqa: E402
-from crawler.archive import Archive, utcnow  # noqa: E402
+from crawler.archive import (  # noqa: E402
+    Archive,
+    compression,  # noqa: E402
+    utcnow,
+)
 from crawler.items import RawPage  # noqa: E402
 from crawler.reextract import reextract  # noqa: E402
 

@@ -49,8 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 import sqlite_utils  # noqa: E402
 
 from benchmarks import common  # noqa: E402
-from crawler import fts  # noqa: E402
 from crawler.archive import ARTICLE_COLUMNS  # noqa: E402
+from crawler.search import fts  # noqa: E402
 
 #: The archive's own articles table.
 SCHEMA = ARTICLE_COLUMNS
@@ -203,7 +203,7 @@ MODES = {
 
 @contextlib.contextmanager
 def speedups(on: bool) -> Iterator[None]:
-    """Search with or without ``crawler._rank``: off, ``fts.search`` ranks with FTS5's
+    """Search with or without ``crawler.search._rank``: off, ``fts.search`` ranks with FTS5's
     bm25, as where the extension could not be built (NEWSARCHIVE_NO_SPEEDUPS=1)."""
     saved = fts._rank
     if not on:

@@ -250,7 +250,7 @@ def _check_log_file(log_file: str, db_path: Path) -> None:
 def _distributed() -> Any:
     """``crawler.distributed``, or exit 3 when the redis extra is not installed."""
     try:
-        from crawler import distributed
+        from crawler.distributed import run as distributed
     except ImportError as exc:
         raise CommandError(
             f"distributed crawls need the redis extra ({exc}): pip install 'newsarchive[redis]'",
@@ -468,7 +468,7 @@ def sites_new(source: str, page_url: str | None, name: str | None, output: Path 
         newsarchive sites new https://news.example.cn/xf/index.html -o my-portal.toml
         newsarchive sites new saved-list.html --url https://news.example.cn/xf/index.html
     """
-    from crawler import sitegen
+    from crawler.sites import generate as sitegen
 
     try:
         path, inference = sitegen.new_profile(
@@ -508,8 +508,8 @@ def sites_check(profile: str, as_json: bool, delay: float | None) -> None:
         newsarchive sites check ccn
         newsarchive sites check ./my-portal.toml --json
     """
-    from crawler import sitecheck
     from crawler.profiles import load_profile
+    from crawler.sites import check as sitecheck
 
     report = sitecheck.check_profile(load_profile(profile), delay=delay)
     if as_json:
@@ -540,8 +540,8 @@ def stats(db_path: Path, as_json: bool) -> None:
     Example:
         newsarchive stats --db archive.db
     """
-    from crawler import charts
     from crawler.archive import Archive
+    from crawler.search import charts
 
     with Archive(db_path, readonly=True) as archive:
         rows = archive.site_stats()
@@ -618,7 +618,7 @@ def export_warc(path: str, db_path: Path, site: str | None, since: str | None) -
     Example:
         newsarchive export-warc news.warc.gz --db archive.db --site ccn
     """
-    from crawler.warc import export_warc as run
+    from crawler.archive.warc import export_warc as run
 
     unreadable: list[tuple[str, str]] = []
     count = run(db_path, path, site=site, since=since, unreadable=unreadable)
@@ -679,7 +679,7 @@ def demo(db_path: Path, port: int | None, serve: bool) -> None:
 
 
 # -- search / reindex ------------------------------------------------------------------------
-#: The default of ``search --window``: crawler.fts.DEFAULT_WINDOW (not imported here, to
+#: The default of ``search --window``: crawler.search.fts.DEFAULT_WINDOW (not imported here, to
 #: keep the command's start-up light; a test keeps the two equal).
 SEARCH_WINDOW = 2000
 
@@ -786,9 +786,9 @@ def search(
         newsarchive search 专利 -诈骗 --limit 5 --json
         newsarchive search 知识产权 --unique     # one row per story, with its sites
     """
-    from crawler import fts
     from crawler.archive import Archive
     from crawler.errors import ExitCode
+    from crawler.search import fts
 
     unknown = [w for w in query if w.startswith("--")]
     if unknown:
@@ -844,9 +844,9 @@ def reindex(db_path: Path) -> None:
 
     import sqlite_utils
 
-    from crawler import fts
     from crawler.archive import busy_timeout
     from crawler.errors import ArchiveError
+    from crawler.search import fts
 
     if not db_path.is_file():
         raise ArchiveError(f"{db_path}: no archive here")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from crawler.dedupe import Fingerprint
+    from crawler.archive.dedupe import Fingerprint
 
 #: Fields produced by extraction, in the order of the ``extract`` JSON Lines contract.
 EXTRACTED_FIELDS: tuple[str, ...] = (

@@ -77,7 +77,7 @@ def _charset(headers: dict[str, str]) -> str | None:
 def _work(batch: list[tuple]) -> list[dict[str, Any]]:
     """In a worker: decompress and extract a batch of pages (with their continuation
     pages), and work out each article's identity."""
-    from crawler.compression import decompress
+    from crawler.archive.compression import decompress
     from crawler.extract import extract
     from crawler.profiles import load_profile
 

@@ -92,7 +92,7 @@ class RedisQueuePipeline:
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        from crawler.distributed import Keys, connect
+        from crawler.distributed.run import Keys, connect
 
         settings = crawler.settings
         self.crawler = crawler
@@ -114,7 +114,7 @@ class RedisQueuePipeline:
         return getattr(self.crawler.spider, "site", None)
 
     def _push(self, record: bytes, item: Any = None) -> None:
-        from crawler.distributed import ack
+        from crawler.distributed.run import ack
 
         pipe = self.client.pipeline()  # MULTI/EXEC: the record and the ack together
         pipe.lpush(self.keys.items, record)

@@ -11,7 +11,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from crawler.archive import Archive
-from crawler.health import HealthCounter
+from crawler.archive.health import HealthCounter
 from crawler.items import Article
 from crawler.signals import STAT, aliases_found, page_failed
 

@@ -1,5 +1,5 @@
 """``datasette archive.db`` gets the archive's canned queries and a chart of articles per
-day per site from the installed plugin (crawler/plugins.py), checked in real headless
+day per site from the installed plugin (crawler/search/plugins.py), checked in real headless
 Chromium on a real crawled archive. The screenshot of the chart page is saved as a test
 artifact: ``tests/artifacts/datasette-chart.png`` (the path is printed).
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.charts import COLOURS
+from crawler.search.charts import COLOURS
 from tests.conftest import FAST, ROOT, PortalServer, query, run_cli, write_profile
 from tests.test_search_tools import chromium_dom, free_port
 

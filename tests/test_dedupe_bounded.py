@@ -11,8 +11,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from crawler import dedupe
-from crawler.archive import Archive
+from crawler.archive import Archive, dedupe
 from crawler.items import Article
 from tests.conftest import FAST, PortalServer, query, run_cli, write_profile
 from tests.test_pages import STORY, XFZX

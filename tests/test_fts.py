@@ -1,4 +1,4 @@
-"""The search tokenizer and index (crawler/fts.py) on real SQLite files."""
+"""The search tokenizer and index (crawler/search/fts.py) on real SQLite files."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler import fts
 from crawler.archive import ARTICLE_COLUMNS
+from crawler.search import fts
 from tests.conftest import with_and_without_speedups
 
 #: The archive's own articles table (crawler.archive defines it once).

@@ -12,8 +12,7 @@ import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler import compression, dedupe
-from crawler.archive import Archive
+from crawler.archive import Archive, compression, dedupe
 from crawler.items import Article, RawPage
 from tests.conftest import FAST, PortalServer, query, run_cli, stop_server, write_profile
 

@@ -1,4 +1,4 @@
-"""Ranking: newsarchive_bm25 (crawler/_rank.c) against FTS5's bm25, the rank window, the
+"""Ranking: newsarchive_bm25 (crawler/search/_rank.c) against FTS5's bm25, the rank window, the
 IDF estimate, and search without the C extension.
 
 The archive has 3,000 articles over a small, skewed alphabet, so that phrases match from
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from crawler import fts
+from crawler.search import fts
 
 N_ARTICLES = 3_000
 COMMON = "的是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
@@ -116,7 +116,8 @@ def hits(conn: sqlite3.Connection, phrase: str) -> int:
 
 
 needs_speedups = pytest.mark.skipif(
-    not fts.speedups(), reason="crawler._rank not in use (not built, or NEWSARCHIVE_NO_SPEEDUPS)"
+    not fts.speedups(),
+    reason="crawler.search._rank not in use (not built, or NEWSARCHIVE_NO_SPEEDUPS)",
 )
 
 
@@ -294,7 +295,7 @@ def test_sqlite_utils_connections_get_the_function(archive: Path) -> None:
 # -- without the C extension -------------------------------------------------------------------
 FALLBACK = """
 import json, sqlite3, sys
-from crawler import fts
+from crawler.search import fts
 conn = sqlite3.connect(sys.argv[1])
 fts.register(conn)
 try:
@@ -340,7 +341,7 @@ def test_without_the_extension_search_ranks_with_fts5_bm25(
 
 
 def test_a_missing_extension_is_an_error_only_when_required() -> None:
-    code = "import sys; sys.modules['crawler._rank'] = None\nfrom crawler import fts\n"
+    code = "import sys; sys.modules['crawler.search._rank'] = None\nfrom crawler import fts\n"
     proc = run_python(code + "print(fts.speedups())")
     assert proc.returncode == 0 and proc.stdout.strip() == "False", proc.stderr
     proc = run_python(code, NEWSARCHIVE_REQUIRE_SPEEDUPS="1")

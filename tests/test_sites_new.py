@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 import re2
 
-from crawler import sitegen
 from crawler.demo import PORTAL_DIR
 from crawler.profiles import load_profile
+from crawler.sites import generate as sitegen
 from tests import siteserver
 from tests.conftest import FAST, ROOT, PortalServer, query, run_cli, start_server, stop_server
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.charts import BLOCKS, sparkline
+from crawler.search.charts import BLOCKS, sparkline
 from tests.conftest import FAST, NEWSARCHIVE, ROOT, PortalServer, run_cli, write_profile
 
 

@@ -1,4 +1,4 @@
-"""The page walk in C (crawler._walk) gives exactly what the Python walk gives.
+"""The page walk in C (crawler.extract._walk) gives exactly what the Python walk gives.
 
 ``maintext.walk_py`` is the definition; ``maintext.walk`` runs the C extension when it is
 installed (``tests/run.sh`` requires it: ``NEWSARCHIVE_REQUIRE_SPEEDUPS=1``). Both run on

@@ -88,8 +88,10 @@ def _punct(s: str) -> int:
 _PUNCT_ANY_RE = re.compile(r"[，。！？；]|[,.] ")
 
 
-#: ``crawler._walk``, :func:`walk_py` in C (optional; :mod:`crawler.speedups`), or None.
-_walk_c = speedups.load("_walk", "extraction walks pages in Python (the same results, slower)")
+#: ``crawler.extract._walk``, :func:`walk_py` in C (optional; :mod:`crawler.speedups`), or None.
+_walk_c = speedups.load(
+    "extract._walk", "extraction walks pages in Python (the same results, slower)"
+)
 
 
 def walk(root: etree._Element, page_root: etree._Element | None = None
@@ -98,7 +100,7 @@ def walk(root: etree._Element, page_root: etree._Element | None = None
     line at every block element and ``<br>``; how much of each is link text; the block
     that holds it) and its blocks' raw statistics (scored by :func:`score`).
 
-    :func:`walk_py` run by the C extension ``crawler._walk`` when it is installed (about
+    :func:`walk_py` run by the C extension ``crawler.extract._walk`` when it is installed (about
     5× faster; tests/test_walk.py checks both give the same result), else in Python.
     """
     if _walk_c is not None:
@@ -109,7 +111,7 @@ def walk(root: etree._Element, page_root: etree._Element | None = None
                                 _STAMP_RE.findall)  # fmt: skip
         except (TypeError, ValueError, UnicodeError) as exc:
             # Unexpected input for the C walk: the Python walk is the definition.
-            log.debug("crawler._walk failed (%s): walking in Python", exc)
+            log.debug("crawler.extract._walk failed (%s): walking in Python", exc)
     return walk_py(root, page_root)
 
 

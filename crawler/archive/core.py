@@ -34,9 +34,10 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler import compression, dedupe, fts
+from crawler.archive import compression, dedupe
 from crawler.errors import ArchiveError
 from crawler.items import EXTRACTED_FIELDS, Article, RawPage
+from crawler.search import fts
 from crawler.urls import canonical_url
 
 #: How long a writer waits for another writer's transaction before giving up (seconds);
@@ -823,7 +824,7 @@ class Archive:
 
     def health_warning(self, site: str, current: dict[str, Any]) -> str | None:
         """A warning when this run's extraction health departs from the site's history."""
-        from crawler import health
+        from crawler.archive import health
 
         return health.check(current, self.health_history(site, health.HISTORY_RUNS))
 

@@ -28,7 +28,7 @@ from array import array
 from itertools import islice
 from typing import NamedTuple
 
-from crawler import chars
+from crawler.search import chars
 
 SHINGLE = 4
 #: The smallest shingle hashes kept per article for candidate lookup.

@@ -604,7 +604,7 @@ def run_worker(
     settings.set("NEWSARCHIVE_FRONTIER", keys.name, priority="cmdline")
     settings.set("NEWSARCHIVE_WORKER_ID", worker, priority="cmdline")
     settings.set("REDIS_URL", redis_url, priority="cmdline")
-    settings.set("SCHEDULER", "crawler.distributed.FrontierScheduler", priority="cmdline")
+    settings.set("SCHEDULER", "crawler.distributed.run.FrontierScheduler", priority="cmdline")
     settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="cmdline")
     settings.set("SCHEDULER_PERSIST", True, priority="cmdline")
     pipelines = dict(settings.getdict("ITEM_PIPELINES"))
@@ -882,8 +882,8 @@ def _stuck(client: Any, keys: Keys, frontier: Frontier, sites: list[str]) -> boo
 
 def finish_run(archive: Archive, client: Any, keys: Keys, run: dict[str, str]) -> str:
     """Close the run's ``crawls`` row: per-site counts, health, and one row per worker."""
+    from crawler.archive.health import HealthCounter
     from crawler.crawl import overall_status
-    from crawler.health import HealthCounter
     from crawler.items import Article
     from pipelines.store import site_status
 

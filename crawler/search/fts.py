@@ -20,20 +20,20 @@ Design (README.md, "Searching the archive"):
   connection through the ``fts5_api`` with ctypes (:func:`register`). When FTS5 indexes
   a document, its tokens are built without a Python loop (:func:`document_buffer`) as
   one string and handed to SQLite's own C ``ascii`` tokenizer, which feeds FTS5 at C
-  speed through ``colocate()`` of ``crawler/_rank.c`` (it flags the trigrams): one
+  speed through ``colocate()`` of ``crawler/search/_rank.c`` (it flags the trigrams): one
   Python call per column value, not per token. Queries, and FTS5's
   ``highlight()``/``snippet()`` (other tools' SQL), use a per-token Python path with
   exact byte offsets. :func:`search` makes its snippets in Python (:func:`highlight`).
 * **The index is ``articles_fts``**, an external-content FTS5 table over
   ``articles(title, body)``, kept in sync by triggers and found by sqlite-utils'
   and Datasette's ``detect_fts``. sqlite-utils and Datasette load :func:`register`
-  through their ``prepare_connection`` plugin hooks (``crawler/plugins.py``).
+  through their ``prepare_connection`` plugin hooks (``crawler/search/plugins.py``).
 * **Ranking** is FTS5's bm25 with a title hit counting three times a body hit. When more
   than ``window`` articles match, only the newest ``window`` of them (highest rowids,
   the most recently archived) are ranked: a subquery ``ORDER BY rowid DESC LIMIT
   window``, whose order FTS5 produces itself by walking its doclists backwards, so it
-  stops after ``window`` matches. With the optional C extension ``crawler._rank``
-  (``crawler/_rank.c``) the ranking function is ``newsarchive_bm25``: bm25's formula
+  stops after ``window`` matches. With the optional C extension ``crawler.search._rank``
+  (``crawler/search/_rank.c``) the ranking function is ``newsarchive_bm25``: bm25's formula
   with each phrase's IDF passed in, counted exactly for phrases with fewer than
   :data:`IDF_EXACT_HITS` hits and estimated from the rowid density of the newest hits
   above that, instead of FTS5 reading every phrase's whole doclist for each query.
@@ -59,8 +59,8 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from crawler import chars
 from crawler import speedups as speedups_
+from crawler.search import chars
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlite_utils
@@ -80,7 +80,7 @@ COLUMNS = ("title", "body")
 WEIGHTS = (3.0, 1.0)
 #: The index's configured rank (FTS5's own bm25), used without the C extension.
 RANK = "bm25(3.0, 1.0)"
-#: The C ranking function (``crawler/_rank.c``): bm25 with the phrases' IDFs as arguments.
+#: The C ranking function (``crawler/search/_rank.c``): bm25 with the phrases' IDFs as arguments.
 RANK_FUNCTION = "newsarchive_bm25"
 #: :func:`search` ranks only the newest this many matches when more match (0: all).
 DEFAULT_WINDOW = 2000
@@ -101,12 +101,13 @@ class TokenizerError(RuntimeError):
 
 
 _rank = speedups_.load(
-    "_rank", "search ranks with FTS5's bm25 and indexes through Python (the same results, slower)"
+    "search._rank",
+    "search ranks with FTS5's bm25 and indexes through Python (the same results, slower)",
 )
 
 
 def speedups() -> bool:
-    """Whether the C ranking function (``crawler._rank``) is in use."""
+    """Whether the C ranking function (``crawler.search._rank``) is in use."""
     return _rank is not None
 
 
@@ -187,7 +188,7 @@ def document_buffer(text: str) -> bytes:
     that contain a separator and bigrams that start at one are then cut. NUL, space and
     ``\\x01`` separate tokens for ``ascii``; letters, digits and every non-ASCII character
     are token characters, exactly the word characters here. The tokenizer flags each
-    marked token as colocated with the bigram before it (``crawler/_rank.c``).
+    marked token as colocated with the bigram before it (``crawler/search/_rank.c``).
     """
     u = _NONWORD_RE.sub("\x00", fold(text))
     n = len(u)
@@ -363,7 +364,7 @@ _FIND_TOKENIZER = ctypes.CFUNCTYPE(
     _c_int, _vp, ctypes.c_char_p, ctypes.POINTER(_vp), ctypes.POINTER(_Fts5Tokenizer)
 )
 _C_XCREATE = ctypes.CFUNCTYPE(_c_int, _vp, _vp, _c_int, ctypes.POINTER(_vp))
-#: ``colocate(ascii_xTokenize, tokenizer, ctx, flags, text, n, xToken)`` of crawler/_rank.c.
+#: ``colocate(ascii_xTokenize, tokenizer, ctx, flags, text, n, xToken)`` of crawler/search/_rank.c.
 _COLOCATE = ctypes.CFUNCTYPE(_c_int, _vp, _vp, _vp, _c_int, ctypes.c_char_p, _c_int, _vp)
 #: The C extension's colocate(), if it is built (an older build may lack it).
 _colocate = (
@@ -528,7 +529,7 @@ def _x_tokenize(p_tok: int, p_ctx: int, flags: int, p_text: int, n_text: int, x_
         raw = ctypes.string_at(p_text, n_text) if n_text > 0 else b""
         if flags & FTS5_TOKENIZE_DOCUMENT:
             # Fast path: the tokens as one string, tokenized by SQLite's C ascii tokenizer,
-            # which calls FTS5's xToken itself (through crawler._rank's colocate(), which
+            # which calls FTS5's xToken itself (through crawler.search._rank's colocate(), which
             # flags the trigrams). Offsets are unused when indexing.
             table = getattr(_pretokenized, "table", None)
             buf = table.get(raw) if table else None
@@ -557,7 +558,7 @@ def _x_tokenize(p_tok: int, p_ctx: int, flags: int, p_text: int, n_text: int, x_
 
 
 def _emit_buffer(emit: Any, p_ctx: int, buf: bytes) -> int:
-    """What ``colocate()`` of ``crawler/_rank.c`` does, in Python (without the extension)."""
+    """What ``colocate()`` of ``crawler/search/_rank.c`` does, in Python (without the extension)."""
     for tok in _BUFFER_SPLIT_RE.split(buf):
         if tok:
             colocated = tok.startswith(_TRIGRAM_MARK_UTF8)
@@ -580,7 +581,7 @@ _rank_ready = False
 
 
 def _register_rank_function(api: _Fts5Api, api_ptr: int) -> None:
-    """Put ``newsarchive_bm25`` (``crawler._rank``) on the connection of ``api_ptr``.
+    """Put ``newsarchive_bm25`` (``crawler.search._rank``) on the connection of ``api_ptr``.
 
     Its user data is the ``fts5_api*`` itself, and its xDestroy (C) forgets that pointer
     when the connection closes, so ``_rank.registered()`` is exact per open connection.

@@ -14,7 +14,7 @@ from typing import Any
 
 from crawler.items import EXTRACTED_FIELDS
 from crawler.profiles import Profile
-from crawler.sitegen import DEFAULT_DELAY, Fetcher, FetchError, page_links
+from crawler.sites.generate import DEFAULT_DELAY, Fetcher, FetchError, page_links
 
 SAMPLES = 3
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from pluggy import HookimplMarker
 
-from crawler import fts
+from crawler.search import fts
 
 sqlite_utils_hookimpl = HookimplMarker("sqlite_utils")
 datasette_hookimpl = HookimplMarker("datasette")
@@ -135,7 +135,7 @@ def _can_render_chart(columns: list[str]) -> bool:
 async def _render_chart(columns: list[str], rows: list[Any], query_name: str | None) -> Any:
     from datasette.utils.asgi import Response
 
-    from crawler.charts import svg_chart
+    from crawler.search.charts import svg_chart
 
     if not _can_render_chart(columns):
         return Response.text("the .svg chart needs the columns day, site and one number", 400)
