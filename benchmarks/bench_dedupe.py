@@ -26,10 +26,10 @@ import time
 from pathlib import Path
 
 from benchmarks import common, mirror
+from crawler import search as fts
 from crawler.archive import Archive, dedupe
 from crawler.archive import core as archive_mod
 from crawler.items import Article
-from crawler.search import fts
 
 
 def articles(kind: str, count: int, seed: int) -> list[Article]:

@@ -13,7 +13,7 @@ punctuation, dates, numbers and some Latin words (iPhone, App, PM2.5). Titles ar
 Indexing is measured through the real write path: ``Archive``-style inserts into
 ``articles`` whose triggers feed ``articles_fts``, 500 articles per transaction; the
 same inserts into a table without the index give the baseline. Query latency is
-``crawler.fts.search`` (20 results with snippets) on a warm cache for queries cut from
+``crawler.search.search`` (20 results with snippets) on a warm cache for queries cut from
 random places of random articles (so frequent words are drawn as often as they occur),
 in four modes: the default (``newsarchive_bm25`` from the C extension, rank window of
 ``fts.DEFAULT_WINDOW``), ``window=0`` (every match ranked), and both again without the
@@ -49,8 +49,9 @@ ROOT = Path(__file__).resolve().parent.parent
 import sqlite_utils  # noqa: E402
 
 from benchmarks import common  # noqa: E402
+from crawler import search as fts  # noqa: E402
 from crawler.archive import ARTICLE_COLUMNS  # noqa: E402
-from crawler.search import fts  # noqa: E402
+from crawler.search import tokenizer  # noqa: E402
 
 #: The archive's own articles table.
 SCHEMA = ARTICLE_COLUMNS
@@ -205,13 +206,13 @@ MODES = {
 def speedups(on: bool) -> Iterator[None]:
     """Search with or without ``crawler.search._rank``: off, ``fts.search`` ranks with FTS5's
     bm25, as where the extension could not be built (NEWSARCHIVE_NO_SPEEDUPS=1)."""
-    saved = fts._rank
+    saved = tokenizer._rank
     if not on:
-        fts._rank = None
+        tokenizer._rank = None
     try:
         yield
     finally:
-        fts._rank = saved
+        tokenizer._rank = saved
 
 
 def count_hits(db: sqlite_utils.Database, queries: list[str]) -> list[int]:

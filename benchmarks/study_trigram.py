@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_search import Generator, draw_queries, pct
-from crawler.search import fts
+from crawler import search as fts
 
 #: The working folder (``--dir``).
 HERE = Path(__file__).resolve().parent / "out" / "trigram"

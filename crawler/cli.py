@@ -679,7 +679,7 @@ def demo(db_path: Path, port: int | None, serve: bool) -> None:
 
 
 # -- search / reindex ------------------------------------------------------------------------
-#: The default of ``search --window``: crawler.search.fts.DEFAULT_WINDOW (not imported here, to
+#: The default of ``search --window``: crawler.search.ranking.DEFAULT_WINDOW (not imported here, to
 #: keep the command's start-up light; a test keeps the two equal).
 SEARCH_WINDOW = 2000
 
@@ -786,9 +786,9 @@ def search(
         newsarchive search 专利 -诈骗 --limit 5 --json
         newsarchive search 知识产权 --unique     # one row per story, with its sites
     """
+    from crawler import search as fts
     from crawler.archive import Archive
     from crawler.errors import ExitCode
-    from crawler.search import fts
 
     unknown = [w for w in query if w.startswith("--")]
     if unknown:
@@ -844,9 +844,9 @@ def reindex(db_path: Path) -> None:
 
     import sqlite_utils
 
+    from crawler import search as fts
     from crawler.archive import busy_timeout
     from crawler.errors import ArchiveError
-    from crawler.search import fts
 
     if not db_path.is_file():
         raise ArchiveError(f"{db_path}: no archive here")

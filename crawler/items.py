@@ -50,7 +50,7 @@ class Article:
     #: ``crawler.dedupe.fingerprint(body)`` when the extraction worker already computed
     #: it (the duplicate check needs it); never a column.
     fingerprint: Fingerprint | None = field(default=None, repr=False, compare=False)
-    #: ``crawler.fts.document_buffer`` of the title and of the body when the extraction
+    #: ``crawler.search.document_buffer`` of the title and of the body when the extraction
     #: worker already computed them (the search index needs them); never a column.
     fts_buffers: tuple[bytes, bytes] | None = field(default=None, repr=False, compare=False)
     #: Other URLs that led to this article (redirects, ``rel=canonical``, tracking-parameter

@@ -12,10 +12,10 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 
+from crawler import search as fts
 from crawler.archive import compression, dedupe
 from crawler.extract import extract
 from crawler.items import Article
-from crawler.search import fts
 
 
 def extract_page(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from crawler import search as fts
 from crawler.archive import Archive
 from crawler.errors import ArchiveError
 from crawler.items import Article
-from crawler.search import fts
 from tests.conftest import ROOT
 
 

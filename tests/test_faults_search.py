@@ -79,7 +79,7 @@ def test_good_query_still_works(archive: Path) -> None:
 
 @pytest.mark.parametrize("q", ["\x00", "召回\x00", "\x00" * 100, '"\x00'])
 def test_nul_in_query(q: str, archive: Path) -> None:
-    from crawler.search.fts import QueryError, search
+    from crawler.search import QueryError, search
 
     conn = sqlite3.connect(archive)
     try:

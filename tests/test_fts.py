@@ -1,4 +1,4 @@
-"""The search tokenizer and index (crawler/search/fts.py) on real SQLite files."""
+"""The search tokenizer and index (crawler/search/: tokenizer, index) on real SQLite files."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crawler import search as fts
 from crawler.archive import ARTICLE_COLUMNS
-from crawler.search import fts
 from tests.conftest import with_and_without_speedups
 
 #: The archive's own articles table (crawler.archive defines it once).
@@ -446,9 +446,10 @@ def test_python_fallback_builds_the_same_index(tmp_path: Path) -> None:
     # Without the C extension (NEWSARCHIVE_NO_SPEEDUPS=1) the tokens, trigrams flagged
     # colocated, are handed to FTS5 from Python: the index must be byte for byte the same.
     code = (
-        "import json, sys; from tests.test_fts import make_archive; from crawler.search import fts;"
+        "import json, sys; from tests.test_fts import make_archive;"
+        "from crawler.search import tokenizer;"
         "db = make_archive(__import__('pathlib').Path(sys.argv[1]));"
-        "print(json.dumps([fts._colocate is None,"
+        "print(json.dumps([tokenizer._colocate is None,"
         " [[i, b.hex()] for i, b in db.execute('select id, block from articles_fts_data')]]))"
     )
     out = with_and_without_speedups(code, str(tmp_path / "a{flag}.db"))

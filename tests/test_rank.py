@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from crawler.search import fts
+from crawler import search as fts
+from crawler.search import ranking, tokenizer
 
 N_ARTICLES = 3_000
 COMMON = "的是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
@@ -126,7 +127,7 @@ def test_the_extension_is_in_use_when_required() -> None:
     if os.environ.get(fts.REQUIRE_SPEEDUPS_ENV) != "1":
         pytest.skip(f"{fts.REQUIRE_SPEEDUPS_ENV} is not set")
     assert fts.speedups()
-    assert fts._rank is not None and fts._rank.__file__.endswith((".so", ".pyd"))
+    assert tokenizer._rank is not None and tokenizer._rank.__file__.endswith((".so", ".pyd"))
 
 
 # -- newsarchive_bm25 is FTS5's bm25 given the same IDFs --------------------------------------
@@ -153,7 +154,7 @@ def test_queries_cover_rare_and_frequent_phrases(conn: sqlite3.Connection) -> No
 def test_search_ranks_exactly_like_bm25_below_the_idf_limit(
     conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fts, "IDF_EXACT_HITS", N_ARTICLES + 1)
+    monkeypatch.setattr(ranking, "IDF_EXACT_HITS", N_ARTICLES + 1)
     urls = dict(conn.execute("SELECT url, rowid FROM articles").fetchall())
     for query in QUERIES:
         want = bm25_scores(conn, query)
@@ -295,7 +296,7 @@ def test_sqlite_utils_connections_get_the_function(archive: Path) -> None:
 # -- without the C extension -------------------------------------------------------------------
 FALLBACK = """
 import json, sqlite3, sys
-from crawler.search import fts
+from crawler import search as fts
 conn = sqlite3.connect(sys.argv[1])
 fts.register(conn)
 try:
@@ -341,7 +342,10 @@ def test_without_the_extension_search_ranks_with_fts5_bm25(
 
 
 def test_a_missing_extension_is_an_error_only_when_required() -> None:
-    code = "import sys; sys.modules['crawler.search._rank'] = None\nfrom crawler import fts\n"
+    code = (
+        "import sys; sys.modules['crawler.search._rank'] = None\n"
+        "from crawler import search as fts\n"
+    )
     proc = run_python(code + "print(fts.speedups())")
     assert proc.returncode == 0 and proc.stdout.strip() == "False", proc.stderr
     proc = run_python(code, NEWSARCHIVE_REQUIRE_SPEEDUPS="1")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from crawler import cli
+from crawler import search as fts
 from crawler.archive import Archive
 from crawler.items import Article
-from crawler.search import fts
 
 ROWS = [
     ("https://a.example/1", "ccn", "国家市场监管总局发布汽车召回公告", "2024-03-15",

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from crawler.search import fts
+from crawler import search as fts
 
 N_ARTICLES = 5_000
 N_QUERIES = 400

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from crawler import search as fts
 from crawler.archive import ARTICLE_COLUMNS
-from crawler.search import fts
 
 BIN = Path(sys.executable).parent
 ROWS = [

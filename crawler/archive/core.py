@@ -34,10 +34,10 @@ from typing import Any
 
 import sqlite_utils
 
+from crawler import search as fts
 from crawler.archive import compression, dedupe
 from crawler.errors import ArchiveError
 from crawler.items import EXTRACTED_FIELDS, Article, RawPage
-from crawler.search import fts
 from crawler.urls import canonical_url
 
 #: How long a writer waits for another writer's transaction before giving up (seconds);

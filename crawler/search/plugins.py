@@ -25,7 +25,7 @@ from typing import Any
 
 from pluggy import HookimplMarker
 
-from crawler.search import fts
+from crawler import search as fts
 
 sqlite_utils_hookimpl = HookimplMarker("sqlite_utils")
 datasette_hookimpl = HookimplMarker("datasette")
