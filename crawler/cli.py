@@ -250,7 +250,7 @@ def _check_log_file(log_file: str, db_path: Path) -> None:
 def _distributed() -> Any:
     """``crawler.distributed``, or exit 3 when the redis extra is not installed."""
     try:
-        from crawler.distributed import run as distributed
+        from crawler import distributed
     except ImportError as exc:
         raise CommandError(
             f"distributed crawls need the redis extra ({exc}): pip install 'newsarchive[redis]'",

@@ -340,7 +340,7 @@ def test_a_request_is_marked_seen_only_together_with_being_queued(rdb: object) -
     # One Redis step: a worker killed while scheduling cannot leave a fingerprint "seen"
     # whose request is in no queue (its list page would be re-parsed by another worker,
     # and the article request filtered out for good).
-    from crawler.distributed.run import _ENQUEUE
+    from crawler.distributed.frontier import _ENQUEUE
 
     df, queue = "t:dupefilter", "t:requests"
     assert rdb.eval(_ENQUEUE, 2, df, queue, "fp1", 0, b"req-1") == 1  # type: ignore[attr-defined]
