@@ -14,7 +14,8 @@ from typing import Any
 
 from crawler.items import EXTRACTED_FIELDS
 from crawler.profiles import Profile
-from crawler.sites.generate import DEFAULT_DELAY, Fetcher, FetchError, page_links
+from crawler.sites.fetch import DEFAULT_DELAY, Fetcher, FetchError
+from crawler.sites.links import page_links
 
 SAMPLES = 3
 
