@@ -17,7 +17,7 @@ from lxml import etree
 
 from crawler.items import Article
 
-from . import cleaning, evidence, maintext, metadata
+from . import cleaning, evidence, maintext, metadata, page_head, published
 from .decoding import decode_html
 from .evidence import Evidence
 
@@ -89,7 +89,7 @@ def _extract(
     root = cleaning.parse(text)
     if root is None:
         return Article(url=url), {}
-    head = metadata.read_head(root)
+    head = page_head.read_head(root)
     page_url = url or head.url
     cleaning.prune(root)
 
@@ -160,7 +160,7 @@ def _extract(
         tail=[ln.text for ln in lines[max(b_start, b_end - 2): b_end + 6]],
     )
     found = evidence.resolve(page)
-    when = metadata.find_date_evidence(head, header_t, zone_t, page_t, page_url)
+    when = published.find_date_evidence(head, header_t, zone_t, page_t, page_url)
     if when:
         found["published_at"] = evidence.Evidence(*when)
     if title:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from . import cleaning, metadata, rules
+from . import bylines, cleaning, page_head, rules
 
 
 @dataclass(slots=True)
@@ -37,7 +37,7 @@ class Page:
     """What the rules read: the page's head, its lines around the article, its marked
     elements and its first and last paragraphs."""
 
-    head: metadata.Head
+    head: page_head.Head
     header: list[str]
     short: list[str]
     bylines: list[str]
@@ -79,7 +79,7 @@ def person_names(value: str) -> list[str]:
     value = rules.STAFF_CODE_RE.sub("", value)
     value = rules.BYLINE_TAIL_RE.sub("", re.split(r"发自|發自", value)[0].strip())
     value = rules.ROLE_PREFIX_RE.sub("", value.strip(" :：()（）[]【】"))
-    return [n for n in metadata.split_names(value) if is_person_name(n)]
+    return [n for n in bylines.split_names(value) if is_person_name(n)]
 
 
 def is_person_name(name: str) -> bool:
@@ -105,7 +105,7 @@ def is_outlet(value: str) -> bool:
 
 
 def _source_value(value: str | None) -> str | None:
-    v = metadata.clean_source(value)
+    v = bylines.clean_source(value)
     if not v or v in rules.GENERIC_SOURCES or rules.NOT_NAME_PART_RE.search(v):
         return None
     if rules.NOT_OUTLET_PREFIX_RE.match(v):
@@ -127,7 +127,7 @@ def _labelled_source(texts: list[str], rule: str, tail: tuple[str, ...] | list[s
     for t in texts:
         if "源" not in t and "出处" not in t and "出處" not in t:
             continue  # every SOURCE_LABEL_RE label has one of them
-        v = metadata.find_source([t])
+        v = bylines.find_source([t])
         if v and t in tail and _source_person(t):
             continue  # a person's name closing the text: see author.source_label_person
         if v:
@@ -148,7 +148,7 @@ def _marked_source(p: Page, where: tuple[str, ...]) -> Evidence | None:
         if pos not in where:
             continue
         if kind == "source":
-            v = metadata.find_source([t])
+            v = bylines.find_source([t])
             if not v and len(t) <= 30 and not rules.ANY_LABEL_RE.search(t):
                 v = _source_value(t.strip(" ·|｜/"))
                 if v and is_person_name(v) and not is_outlet(v):
@@ -332,8 +332,8 @@ def _author_in(texts: list[str], fn: Callable[[list[str]], str | None], rule: st
 def _au_header(p: Page) -> Evidence | None:
     if not p.header:
         return None
-    return (_author_in(p.header, metadata._labelled_author, "author.header_byline")
-            or _author_in(p.header_bylines, metadata._byline_author, "author.header_byline"))
+    return (_author_in(p.header, bylines._labelled_author, "author.header_byline")
+            or _author_in(p.header_bylines, bylines._byline_author, "author.header_byline"))
 
 
 def _au_slash(p: Page) -> Evidence | None:
@@ -350,8 +350,8 @@ _TITLED_NAME_RE = re.compile(rules.trad(
 
 
 def _au_labelled(p: Page) -> Evidence | None:
-    e = (_author_in(p.short, metadata._labelled_author, "author.labelled_text")
-         or _author_in(p.short + p.pars, metadata._citation_author, "author.labelled_text"))
+    e = (_author_in(p.short, bylines._labelled_author, "author.labelled_text")
+         or _author_in(p.short + p.pars, bylines._citation_author, "author.labelled_text"))
     if e:
         return e
     for t in p.short:
@@ -362,8 +362,8 @@ def _au_labelled(p: Page) -> Evidence | None:
 
 
 def _au_byline(p: Page) -> Evidence | None:
-    return (_author_in(p.bylines, metadata._byline_author, "author.byline_line")
-            or _author_in(p.after_title, metadata.dateline_bracket_author, "author.byline_line"))
+    return (_author_in(p.bylines, bylines._byline_author, "author.byline_line")
+            or _author_in(p.after_title, bylines.dateline_bracket_author, "author.byline_line"))
 
 
 #: Names in brackets after a dateline (no role word): 新华社北京5月19日电（刘艺、杨吉）.
@@ -375,7 +375,7 @@ _DATELINE_NAMES_RE = re.compile(rules.trad(
 
 def _au_lead(p: Page) -> Evidence | None:
     for t in [*p.pars[:3], p.lead]:
-        names = metadata.byline_names(t[:200])
+        names = bylines.byline_names(t[:200])
         names = [n for n in names if is_person_name(n)]
         if names:
             return Evidence("、".join(names), "author.lead_byline", t[:80])
@@ -393,7 +393,7 @@ _END_AUTHOR_RE = re.compile(rules.trad(
 
 
 def _au_closing(p: Page) -> Evidence | None:
-    v = metadata.closing_author(p.pars, p.after_title, p.title)
+    v = bylines.closing_author(p.pars, p.after_title, p.title)
     if v:
         return Evidence(v, "author.closing_byline", v)
     for t in p.pars[-3:]:
@@ -417,7 +417,7 @@ def _au_marked(p: Page) -> Evidence | None:
 
 
 def _au_name_line(p: Page) -> Evidence | None:
-    v = metadata.name_line_author(p.after_title, p.bylines)
+    v = bylines.name_line_author(p.after_title, p.bylines)
     return Evidence(v, "author.name_line", v) if v else None
 
 
@@ -475,7 +475,7 @@ def _source_person(t: str) -> str | None:
 
 
 def _au_signature(p: Page) -> Evidence | None:
-    v = metadata.signature_author(p.short, p.bylines)
+    v = bylines.signature_author(p.short, p.bylines)
     return Evidence(v, "author.signature", v) if v else None
 
 
@@ -484,7 +484,7 @@ def _au_signature(p: Page) -> Evidence | None:
 
 def _ed_labelled(p: Page) -> Evidence | None:
     for t in p.short:
-        v = metadata.find_editor([t]) if ("编" in t or "編" in t) else None
+        v = bylines.find_editor([t]) if ("编" in t or "編" in t) else None
         if v:
             return Evidence(v, "editor.labelled_text", t)
     return None
@@ -494,7 +494,7 @@ def _ed_marked(p: Page) -> Evidence | None:
     for kind, t, _pos in p.marked:
         if kind != "editor" or len(t) > 40:
             continue
-        v = metadata.find_editor([t])
+        v = bylines.find_editor([t])
         if not v and len(t) <= 16 and not rules.ANY_LABEL_RE.search(t):
             names = person_names(t)
             v = "、".join(names) if names else None
