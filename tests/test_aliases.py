@@ -20,9 +20,9 @@ from crawler.archive import Archive
 from crawler.items import Article, RawPage
 from tests.conftest import FAST, PortalServer, query, run_cli, start_server, stop_server, to_toml
 from tests.portalserver import PARAGRAPHS, TITLES
-from tests.test_redis import WORKER as REDIS_WORKER
-from tests.test_redis import cli as redis_cli
-from tests.test_redis import finish, rdb, redis_url  # noqa: F401 (fixtures)
+from tests.test_distributed import WORKER as REDIS_WORKER
+from tests.test_distributed import cli as redis_cli
+from tests.test_distributed import finish, rdb, redis_url  # noqa: F401 (fixtures)
 
 FINAL = "/a/2022/0915/10007.html"
 TRACKING = FINAL + "?utm_source=weibo&spm=1.2.3"

@@ -101,7 +101,7 @@ def walk(root: etree._Element, page_root: etree._Element | None = None
     that holds it) and its blocks' raw statistics (scored by :func:`score`).
 
     :func:`walk_py` run by the C extension ``crawler.extract._walk`` when it is installed (about
-    5× faster; tests/test_walk.py checks both give the same result), else in Python.
+    5× faster; tests/test_extract_walk.py checks both give the same result), else in Python.
     """
     if _walk_c is not None:
         try:

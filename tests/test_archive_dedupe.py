@@ -14,7 +14,7 @@ from pathlib import Path
 from crawler.archive import Archive, dedupe
 from crawler.items import Article
 from tests.conftest import FAST, PortalServer, query, run_cli, write_profile
-from tests.test_pages import STORY, XFZX
+from tests.test_archive_pages import STORY, XFZX
 
 #: Two disjoint sets of common hanzi: the archived articles' own words come from the
 #: first, the new article's from the second, so that whether one of the new article's

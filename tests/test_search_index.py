@@ -446,7 +446,7 @@ def test_python_fallback_builds_the_same_index(tmp_path: Path) -> None:
     # Without the C extension (NEWSARCHIVE_NO_SPEEDUPS=1) the tokens, trigrams flagged
     # colocated, are handed to FTS5 from Python: the index must be byte for byte the same.
     code = (
-        "import json, sys; from tests.test_fts import make_archive;"
+        "import json, sys; from tests.test_search_index import make_archive;"
         "from crawler.search import tokenizer;"
         "db = make_archive(__import__('pathlib').Path(sys.argv[1]));"
         "print(json.dumps([tokenizer._colocate is None,"
