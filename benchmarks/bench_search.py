@@ -51,7 +51,6 @@ import sqlite_utils  # noqa: E402
 from benchmarks import common  # noqa: E402
 from crawler import search as fts  # noqa: E402
 from crawler.archive import ARTICLE_COLUMNS  # noqa: E402
-from crawler.search import tokenizer  # noqa: E402
 
 #: The archive's own articles table.
 SCHEMA = ARTICLE_COLUMNS
@@ -206,13 +205,8 @@ MODES = {
 def speedups(on: bool) -> Iterator[None]:
     """Search with or without ``crawler.search._rank``: off, ``fts.search`` ranks with FTS5's
     bm25, as where the extension could not be built (NEWSARCHIVE_NO_SPEEDUPS=1)."""
-    saved = tokenizer._rank
-    if not on:
-        tokenizer._rank = None
-    try:
+    with contextlib.nullcontext() if on else fts.without_speedups():
         yield
-    finally:
-        tokenizer._rank = saved
 
 
 def count_hits(db: sqlite_utils.Database, queries: list[str]) -> list[int]:

@@ -82,6 +82,7 @@ from crawler.search.tokenizer import (
     TokenizerError,
     register,
     speedups,
+    without_speedups,
 )
 from crawler.search.tokens import (
     TRIGRAM_MARK,
@@ -135,4 +136,5 @@ __all__ = [
     "search",
     "speedups",
     "translate_query",
+    "without_speedups",
 ]

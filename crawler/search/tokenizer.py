@@ -9,6 +9,8 @@ import logging
 import sqlite3
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from crawler import speedups as speedups_
@@ -64,6 +66,19 @@ _rank = speedups_.load(
 def speedups() -> bool:
     """Whether the C ranking function (``crawler.search._rank``) is in use."""
     return _rank is not None
+
+
+@contextmanager
+def without_speedups() -> Iterator[None]:
+    """Search without the C ranking function for a while: :func:`search` ranks with FTS5's
+    bm25, as where the extension could not be built (``benchmarks/bench_search.py``
+    compares both in one process)."""
+    global _rank
+    saved, _rank = _rank, None
+    try:
+        yield
+    finally:
+        _rank = saved
 
 
 
