@@ -47,7 +47,7 @@ class Article:
     pages_missing: int | None = None
     #: The response the article came from; stored in ``pages``, never a column.
     page: RawPage | None = field(default=None, repr=False, compare=False)
-    #: ``crawler.dedupe.fingerprint(body)`` when the extraction worker already computed
+    #: ``crawler.archive.dedupe.fingerprint(body)`` when the extraction worker already computed
     #: it (the duplicate check needs it); never a column.
     fingerprint: Fingerprint | None = field(default=None, repr=False, compare=False)
     #: ``crawler.search.document_buffer`` of the title and of the body when the extraction
@@ -82,7 +82,7 @@ class RawPage:
     fetched_at: str
     #: ``body`` already compressed (the extraction worker does it), if available ...
     compressed: bytes | None = field(default=None, repr=False)
-    #: ... and the codec it used (:mod:`crawler.compression`).
+    #: ... and the codec it used (:mod:`crawler.archive.compression`).
     compression: str | None = None
     #: 1, or the page number of a multi-page article's continuation page (its ``url`` is
     #: the article's, its ``final_url`` where the page was fetched from).

@@ -7,7 +7,7 @@ Tables (documented in README.md):
 * ``crawls``: one row per ``newsarchive crawl`` run; ``crawl_sites`` its per-site counts
   and extraction health; ``crawl_errors`` every page that failed, with its URL and reason.
 * ``pages``: every fetched article response, exactly as received, compressed
-  (:mod:`crawler.compression`: Zstandard; ``zlib`` rows from older versions are read too).
+  (:mod:`crawler.archive.compression`: Zstandard; ``zlib`` rows from older versions are read too).
 * ``fingerprints``: the bottom-k shingle sketch of each body, to find syndicated copies
   (``articles.duplicate_of``); ``shingle_sets`` the full packed shingle set of each body,
   to confirm them without re-reading archived bodies.
