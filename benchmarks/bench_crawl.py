@@ -131,7 +131,7 @@ STAGES = [
     ("  search-index token buffers", "crawler/search/tokens.py", "document_buffer"),
     ("  raw-page compression", "crawler/archive/compression.py", "compress"),
     ("store: Archive.upsert_batched", "crawler/archive/core.py", "upsert_batched"),
-    ("  duplicate check (SQL)", "crawler/archive/core.py", "_link_duplicate"),
+    ("  duplicate check (SQL)", "crawler/archive/copies.py", "_link_duplicate"),
     ("  FTS5 tokenizer callback (+ FTS5 indexing below it)", "crawler/search/tokenizer.py",
      "_x_tokenize"),
     ("store: COMMIT of a batch", "crawler/archive/core.py", "commit_batch"),

@@ -21,53 +21,29 @@ The file is in WAL mode, so readers (Datasette, sqlite-utils) never block a craw
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from crawler import search as fts
-from crawler.archive import compression, dedupe
+from crawler.archive import dedupe
+from crawler.archive.copies import SyndicatedCopies
+from crawler.archive.pages import RawPages
+from crawler.archive.runlog import RunLog
+from crawler.archive.schema import (
+    BUSY_TIMEOUT,
+    create_schema,
+    utcnow,
+)
 from crawler.errors import ArchiveError
-from crawler.items import EXTRACTED_FIELDS, Article, RawPage
-from crawler.urls import canonical_url
-
-#: How long a writer waits for another writer's transaction before giving up (seconds);
-#: ``NEWSARCHIVE_BUSY_TIMEOUT`` in the environment overrides it.
-BUSY_TIMEOUT = 30.0
-
-ARTICLE_COLUMNS: dict[str, type] = {
-    "url": str,
-    "site": str,
-    "title": str,
-    "published_at": str,
-    "source": str,
-    "author": str,
-    "editor": str,
-    "body": str,
-    "fetched_at": str,
-    "archived_at": str,
-    "crawl_id": int,
-    "duplicate_of": str,
-    "pages_missing": int,
-}
-
-
-#: Per-site extraction health recorded with each run (share of new articles, 0..1).
-HEALTH_FIELDS = ("title", "body", "published_at", "source", "author")
-
-
-def utcnow() -> str:
-    """The current UTC time as ISO 8601 with seconds, e.g. ``2026-11-26T13:01:14Z``."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from crawler.items import EXTRACTED_FIELDS, Article
 
 
 def _explain(path: Path, exc: sqlite3.Error) -> str:
@@ -83,7 +59,7 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     return f"{path}: {text}"
 
 
-class Archive:
+class Archive(RawPages, SyndicatedCopies, RunLog):
     """An open archive file.
 
     >>> with Archive(tmp / "archive.db") as archive:      # doctest: +SKIP
@@ -180,78 +156,7 @@ class Archive:
         if db.journal_mode != "wal":
             db.enable_wal()
         with self._write():
-            articles = db["articles"]
-            if not articles.exists():
-                articles.create(ARTICLE_COLUMNS, pk="url")
-            else:
-                have = articles.columns_dict
-                for col, typ in ARTICLE_COLUMNS.items():
-                    if col not in have:
-                        articles.add_column(col, typ)
-            articles.create_index(["site", "published_at"], if_not_exists=True)
-            articles.create_index(["archived_at"], if_not_exists=True)
-            fts.ensure_index(db)  # search index articles_fts and its triggers
-            articles.create_index(["duplicate_of"], if_not_exists=True)
-            if not db["pages"].exists():
-                db["pages"].create(
-                    {"id": int, "url": str, "site": str, "final_url": str, "status": int,
-                     "headers": str, "fetched_at": str, "compression": str, "size": int,
-                     "body": bytes},
-                    pk="id",
-                )  # fmt: skip
-                db["pages"].create_index(["url", "fetched_at"])
-            have = db["pages"].columns_dict
-            for col in ("page_no", "first_page_id"):  # multi-page articles
-                if col not in have:
-                    db["pages"].add_column(col, int)
-            if not db["url_aliases"].exists():
-                db["url_aliases"].create(
-                    {"alias": str, "url": str, "first_seen": str}, pk="alias"
-                )
-                db["url_aliases"].create_index(["url"])
-            if not db["fingerprints"].exists():
-                db["fingerprints"].create({"hash": int, "url": str})
-                db["fingerprints"].create_index(["hash"])
-                db["fingerprints"].create_index(["url"])
-            if not db["shingle_sets"].exists():
-                db["shingle_sets"].create({"url": str, "sketch": bytes, "shingles": bytes},
-                                          pk="url")  # fmt: skip
-            if not db["article_versions"].exists():
-                db["article_versions"].create(
-                    {"id": int, "url": str, **{f: str for f in EXTRACTED_FIELDS},
-                     "fetched_at": str, "replaced_at": str},  # fmt: skip
-                    pk="id",
-                    foreign_keys=[("url", "articles", "url")],
-                )
-                db["article_versions"].create_index(["url"])
-            if not db["crawls"].exists():
-                db["crawls"].create(
-                    {"id": int, "started_at": str, "finished_at": str, "status": str,
-                     "sites": str, "list_pages": int, "new": int, "updated": int,
-                     "already_archived": int, "errors": int, "pid": int},  # fmt: skip
-                    pk="id",
-                )
-            if not db["crawl_sites"].exists():
-                db["crawl_sites"].create(
-                    {"crawl_id": int, "site": str, "status": str, "list_pages": int, "new": int,
-                     "updated": int, "already_archived": int, "errors": int},  # fmt: skip
-                    pk=("crawl_id", "site"),
-                    foreign_keys=[("crawl_id", "crawls", "id")],
-                )
-            sites = db["crawl_sites"]
-            have = sites.columns_dict
-            for col, typ in {"pages": int, **{f"empty_{f}": float for f in HEALTH_FIELDS},
-                             "median_body_chars": int, "health_warning": str}.items():
-                if col not in have:
-                    sites.add_column(col, typ)  # fmt: skip
-            if not db["crawl_errors"].exists():
-                db["crawl_errors"].create(
-                    {"id": int, "crawl_id": int, "site": str, "url": str, "reason": str,
-                     "at": str},  # fmt: skip
-                    pk="id",
-                    foreign_keys=[("crawl_id", "crawls", "id")],
-                )
-                db["crawl_errors"].create_index(["crawl_id"])
+            create_schema(db)
 
     # -- articles -----------------------------------------------------------------------------
     def known_urls(self, site: str | None = None) -> set[str]:
@@ -553,353 +458,6 @@ class Archive:
         )
 
     # -- raw pages ----------------------------------------------------------------------------
-    def store_page(self, page: RawPage) -> None:
-        """Keep a fetched response that produced no article (it can be re-extracted later)."""
-        with self._write():
-            self._insert_page(page)
-
-    def _insert_page(self, page: RawPage, first_page_id: int | None = None) -> int:
-        """Insert one response; returns its ``pages.id``. A continuation page of a
-        multi-page article names its group's first page (``first_page_id``)."""
-        if page.compressed is not None and page.compression:
-            codec, data = page.compression, page.compressed
-        else:
-            codec, data = compression.compress(page.body)
-        self._insert(
-            "pages",
-            {"url": page.url, "site": page.site, "final_url": page.final_url,
-             "status": page.status,
-             "headers": json.dumps(page.headers, ensure_ascii=False),
-             "fetched_at": page.fetched_at, "compression": codec, "size": len(page.body),
-             "body": data, "page_no": page.page_no, "first_page_id": first_page_id}  # fmt: skip
-        )
-        return int(self.db.conn.execute("select last_insert_rowid()").fetchone()[0])
-
-    def is_first_page(self, page_id: int) -> bool:
-        """Whether the stored page ``page_id`` is an article's first (or only) page."""
-        row = self.db.execute("select first_page_id from pages where id = ?", [page_id]).fetchone()
-        return row is not None and row[0] is None
-
-    def adopt_pages(self, first_page_id: int, url: str, links: dict[int, str]) -> int:
-        """Make the stored pages of ``links`` (``{page number: URL}``, pages 2, 3, ... of
-        the article ``url`` whose first page is ``first_page_id``) that an older crawl
-        archived as articles of their own part of the article: their pages join its
-        group, their rows are merged into it (:meth:`_merge`) and their URLs become
-        aliases. One transaction; returns how many pages were adopted."""
-        with self._write() as conn:
-            if not conn.execute("select 1 from articles where url = ?", [url]).fetchone():
-                return 0
-            adopted = 0
-            for n, link in sorted(links.items()):
-                page_url = canonical_url(link)
-                if page_url == url or not conn.execute(
-                    "select 1 from pages where url = ? and first_page_id is null", [page_url]
-                ).fetchone():
-                    continue
-                conn.execute(
-                    "update pages set url = ?, page_no = ?, first_page_id = ?"
-                    " where url = ? and first_page_id is null",
-                    [url, n, first_page_id, page_url],
-                )
-                self._add_aliases(url, [page_url])  # merges its row, if it has one
-                adopted += 1
-            return adopted
-
-    def page_group(self, first_page_id: int) -> list[RawPage]:
-        """The continuation pages stored with the first page ``first_page_id``, in page
-        order (empty for a one-page article)."""
-        rows = self.db.query(
-            "select * from pages where first_page_id = ? order by page_no, id", [first_page_id]
-        )
-        return [page_from_row(row) for row in rows]
-
-    def page_ids(self, site: str | None = None, since: str | None = None) -> list[int]:
-        """Ids of the latest stored response of every URL (of ``site``, fetched since
-        ``since``), oldest first: what ``reextract`` and ``export-warc`` work on."""
-        first = " and q.first_page_id is null" if self._has("pages", "first_page_id") else ""
-        sql = (
-            "select id from pages p"
-            f" where p.id = (select max(id) from pages q where q.url = p.url{first})"
-        )
-        params: list[Any] = []
-        if site:
-            sql += " and p.site = ?"
-            params.append(site)
-        if since:
-            sql += " and p.fetched_at >= ?"
-            params.append(since)
-        return [row[0] for row in self.db.execute(sql + " order by p.id", params)]
-
-    def iter_pages(
-        self,
-        site: str | None = None,
-        since: str | None = None,
-        unreadable: list[tuple[str, str]] | None = None,
-        continuations: bool = False,
-    ) -> Iterator[RawPage]:
-        """The latest stored response of every URL, filtered like :meth:`page_ids`, each
-        followed by its multi-page article's continuation pages if ``continuations``.
-
-        A page whose stored body cannot be decompressed (a damaged row) is skipped and
-        ``(url, reason)`` appended to ``unreadable`` when given; without it, it raises
-        :class:`ArchiveError` naming the page.
-        """
-        continuations = continuations and self._has("pages", "first_page_id")
-        for page_id in self.page_ids(site, since):
-            sql = "select * from pages where id = ?"
-            if continuations:
-                sql += " or first_page_id = ? order by coalesce(page_no, 1), id"
-            params = [page_id, page_id] if continuations else [page_id]
-            for row in self.db.query(sql, params):
-                try:
-                    yield page_from_row(row)
-                except ValueError as exc:
-                    if unreadable is None:
-                        raise ArchiveError(
-                            f"{self.path}: stored page {row['url']} (pages.id {page_id}): {exc}"
-                        ) from None
-                    unreadable.append((row["url"], str(exc)))
-
-    # -- syndicated copies ------------------------------------------------------------------
-    def _link_duplicate(
-        self, url: str, body: str, mine: dedupe.Fingerprint | None = None
-    ) -> str | None:
-        """Store ``url``'s fingerprint and shingle set; return the earliest archived article
-        it copies.
-
-        ``mine`` is ``dedupe.fingerprint(body)`` if the caller has it already (the crawl's
-        extraction worker computes it, off the crawl process). The work is bounded
-        whatever the archive holds: at most ``CANDIDATES_PER_HASH`` fingerprint rows per
-        sketch hash, then at most ``MAX_CANDIDATES`` candidates (one query), each confirmed
-        on its stored shingle set (one row) unless it could not change the result (its
-        root is no earlier than the one found). Only a candidate archived by a version without
-        ``shingle_sets`` (no row there) is confirmed on its body's text, as before.
-        :attr:`dedupe_work` counts the rows read and the sets unpacked.
-        """
-        conn = self.db.conn
-        work = self.dedupe_work
-        conn.execute("delete from fingerprints where url = ?", [url])
-        conn.execute("delete from shingle_sets where url = ?", [url])
-        if mine is None:
-            mine = dedupe.fingerprint(body)
-        if mine is None:
-            return None
-        hashes = list(mine.sketch)
-        conn.executemany(
-            "insert into fingerprints (hash, url) values (?, ?)", [(h, url) for h in hashes]
-        )
-        conn.execute(
-            "insert into shingle_sets (url, sketch, shingles) values (?, ?, ?)",
-            [url, dedupe.pack(hashes), mine.packed],
-        )
-        # Each sketch hash is looked up on its own, newest rows first and at most
-        # CANDIDATES_PER_HASH of them: a very common 4-gram cannot make every insert
-        # read more rows as the archive grows, and a real copy shares about half its
-        # sketch, so its rarer hashes still find it. SQLite counts the shared hashes;
-        # the first row returned is the number of fingerprint rows the lookups read
-        # (SQLite 3.35+ materialises a CTE used twice; older ones compute it twice).
-        per_hash = (
-            "select url from fingerprints where hash = ?"
-            f" order by rowid desc limit {int(dedupe.CANDIDATES_PER_HASH)}"
-        )
-        hits = " union all ".join([f"select * from ({per_hash})"] * len(hashes))
-        found = conn.execute(
-            f"with hits as ({hits})"
-            " select null, count(*) from hits union all"
-            " select * from (select url, count(*) as n from hits where url != ? group by url"
-            f" having n >= ? order by n desc, url limit {int(dedupe.MAX_CANDIDATES)})",
-            [*hashes, url, dedupe.MIN_SHARED],
-        ).fetchall()  # fmt: skip
-        work["rows"] += found[0][1] + len(found) - 1
-        candidates = [r[0] for r in found[1:]]
-        if not candidates:
-            return None
-        # One query for every candidate: its date, its root's date, its stored sketch.
-        rows = {r[0]: r[1:] for r in conn.execute(
-            "select a.url, a.archived_at, a.duplicate_of, r.url is not null, r.archived_at,"
-            " s.sketch, s.url is not null from articles a"
-            " left join articles r on r.url = a.duplicate_of"
-            " left join shingle_sets s on s.url = a.url"
-            f" where a.url in ({', '.join('?' * len(candidates))})",
-            candidates,
-        )}  # fmt: skip
-        work["rows"] += len(rows) + sum(1 for r in rows.values() if r[2])
-        mine_set: set[int] | None = None
-        best: tuple[str, str] | None = None  # (archived_at, root url)
-        for other in candidates:
-            row = rows.get(other)
-            if row is None:
-                continue
-            archived_at, root, has_root, root_archived_at, their_sketch, stored = row
-            root = root or other
-            if root == url:
-                continue  # a copy of this very article (its body changed): no self-link
-            archived = (root_archived_at if has_root else archived_at) if root != other \
-                else archived_at  # fmt: skip
-            if best is not None and not (archived or "") < best[0]:
-                continue  # confirmed or not, it could not replace the earliest root found
-            if stored:
-                theirs = dedupe.unpack_sketch(their_sketch)
-            else:  # archived before shingle sets were stored: its fingerprint rows
-                theirs = [r[0] for r in conn.execute(
-                    "select hash from fingerprints where url = ?", [other])]  # fmt: skip
-                work["rows"] += len(theirs)
-            if dedupe.estimate(hashes, theirs) < dedupe.ESTIMATE_FLOOR:
-                continue  # cheap rejection before the full sets
-            if mine_set is None:
-                mine_set = mine.shingles()
-                work["unpacked"] += 1
-            if stored:
-                (packed,) = conn.execute(
-                    "select shingles from shingle_sets where url = ?", [other]
-                ).fetchone()
-                work["rows"] += 1
-                work["unpacked"] += 1
-                same = dedupe.same_story_packed(mine_set, packed)
-            else:
-                (text,) = conn.execute(
-                    "select body from articles where url = ?", [other]
-                ).fetchone()
-                work["rows"] += 1
-                work["reshingled"] += 1
-                same = dedupe.same_story(mine_set, dedupe.shingles(text or ""))
-            if same:
-                best = (archived or "", root)
-        return best[1] if best else None
-
-    def urls_to_refresh(self, site: str, since: str | None = None) -> list[str]:
-        """Archived URLs of ``site`` (published on or after ``since``, if given)."""
-        sql = "select url from articles where site = ?"
-        params: list[Any] = [site]
-        if since:
-            sql += " and published_at >= ?"
-            params.append(since)
-        return [r[0] for r in self.db.execute(sql + " order by url", params)]
-
-    # -- run log ------------------------------------------------------------------------------
-    def start_crawl(self, sites: Iterable[str], pid: int | None = None) -> int:
-        with self._write():
-            table = self.db["crawls"]
-            table.insert(
-                {"started_at": utcnow(), "status": "running", "sites": json.dumps(list(sites),
-                 ensure_ascii=False), "list_pages": 0, "new": 0, "updated": 0,
-                 "already_archived": 0, "errors": 0, "pid": pid}  # fmt: skip
-            )
-            return int(table.last_pk)
-
-    def record_error(self, crawl_id: int | None, site: str, url: str, reason: str) -> None:
-        with self._write():
-            self.db["crawl_errors"].insert(
-                {"crawl_id": crawl_id, "site": site, "url": url, "reason": reason, "at": utcnow()}
-            )
-
-    def finish_crawl(self, crawl_id: int, status: str, per_site: dict[str, dict[str, Any]]) -> None:
-        """Close a run: its status, the per-site counts and extraction health."""
-        keys = ("list_pages", "new", "updated", "already_archived", "errors")
-        health_keys = ("pages", *(f"empty_{f}" for f in HEALTH_FIELDS), "median_body_chars",
-                       "health_warning")  # fmt: skip
-        totals = {k: sum(int(s.get(k, 0)) for s in per_site.values()) for k in keys}
-        with self._write():
-            for site, counts in per_site.items():
-                self.db["crawl_sites"].upsert(
-                    {"crawl_id": crawl_id, "site": site, "status": counts.get("status", status),
-                     **{k: int(counts.get(k, 0)) for k in keys},
-                     **{k: counts.get(k) for k in health_keys if k in counts}},  # fmt: skip
-                    pk=("crawl_id", "site"),
-                )
-            self.db["crawls"].update(
-                crawl_id, {"finished_at": utcnow(), "status": status, **totals}
-            )
-
-    def health_history(self, site: str, limit: int = 10) -> list[dict[str, Any]]:
-        """Extraction health of the site's most recent finished runs, newest first."""
-        return list(
-            self.db.query(
-                "select s.* from crawl_sites s join crawls c on c.id = s.crawl_id"
-                " where s.site = ? and c.finished_at is not null and s.pages is not null"
-                " order by s.crawl_id desc limit ?",
-                [site, limit],
-            )
-        )
-
-    def health_warning(self, site: str, current: dict[str, Any]) -> str | None:
-        """A warning when this run's extraction health departs from the site's history."""
-        from crawler.archive import health
-
-        return health.check(current, self.health_history(site, health.HISTORY_RUNS))
-
-    def mark_stale_crawls(self) -> int:
-        """Runs left 'running' by a killed process become 'interrupted'. Returns how many."""
-        with self._write() as conn:
-            cur = conn.execute(
-                "update crawls set status = 'interrupted' where status = 'running'"
-            )
-            return cur.rowcount
-
-    def last_run_cut_short(self, site: str, before: int | None = None) -> bool:
-        """Whether the last run that crawled ``site`` (before run ``before``) was killed,
-        interrupted or failed: its list pages were not all walked, so the next run must
-        page through them all instead of stopping at the first one with nothing new."""
-        if not self.db["crawls"].exists():
-            return False
-        rows = self.db.execute(
-            "select c.status from crawls c, json_each(c.sites) s where s.value = ?"
-            " and c.id < ? and c.status != 'running' order by c.id desc limit 1",
-            [site, before if before is not None else 1 << 62],
-        ).fetchall()
-        return bool(rows) and rows[0][0] in ("interrupted", "failed")
-
-    # -- stats -------------------------------------------------------------------------------
-    def site_stats(self) -> list[dict[str, Any]]:
-        """Per site: totals, new in the last run and last 7 days, last good run, last errors."""
-        week_ago = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        out = []
-        for row in self.db.query(
-            "select site, count(*) as articles, max(archived_at) as newest,"
-            " sum(archived_at >= ?) as new_7d from articles group by site order by site",
-            [week_ago],
-        ):
-            site = row["site"]
-            last = self._last_site_run(site)
-            good = self._last_site_run(site, status="ok")
-            out.append(
-                {
-                    "site": site,
-                    "articles": row["articles"],
-                    "new_last_run": last["new"] if last else 0,
-                    "new_7_days": row["new_7d"] or 0,
-                    "last_run": last["finished_at"] if last else None,
-                    "last_run_status": last["status"] if last else None,
-                    "last_ok_run": good["finished_at"] if good else None,
-                    "errors_last_run": last["errors"] if last else 0,
-                    "health_warning": last.get("health_warning") if last else None,
-                }
-            )
-        return out
-
-    def _last_site_run(self, site: str, status: str | None = None) -> dict[str, Any] | None:
-        if not self.db["crawl_sites"].exists():
-            return None
-        sql = (
-            "select s.*, c.finished_at from crawl_sites s join crawls c on c.id = s.crawl_id"
-            " where s.site = ?"
-        )
-        params: list[Any] = [site]
-        if status:
-            sql += " and s.status = ?"
-            params.append(status)
-        rows = list(self.db.query(sql + " order by c.id desc limit 1", params))
-        return rows[0] if rows else None
-
-
-def page_from_row(row: dict[str, Any]) -> RawPage:
-    body = compression.decompress(row.get("compression"), row["body"] or b"")
-    return RawPage(
-        url=row["url"], site=row.get("site"), final_url=row["final_url"], status=row["status"],
-        headers=json.loads(row["headers"] or "{}"), body=body, fetched_at=row["fetched_at"],
-        page_no=row.get("page_no") or 1,
-    )  # fmt: skip
-
 
 def connect_readonly(path: Path, timeout: float) -> sqlite3.Connection:
     """A read-only connection to the archive at ``path`` that never writes a byte.
