@@ -9,6 +9,7 @@ log and stats (:mod:`.runlog`), WARC export (:mod:`.warc`) and extraction health
 no Scrapy (import-linter checks it).
 """
 
-from crawler.archive.core import ARTICLE_COLUMNS, BUSY_TIMEOUT, Archive, busy_timeout, utcnow
+from crawler.archive.core import Archive, busy_timeout
+from crawler.archive.schema import ARTICLE_COLUMNS, BUSY_TIMEOUT, utcnow
 
 __all__ = ["ARTICLE_COLUMNS", "BUSY_TIMEOUT", "Archive", "busy_timeout", "utcnow"]
