@@ -18,6 +18,7 @@ They are enabled in ``crawler/settings.py``.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
@@ -40,6 +41,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import error as twisted_error
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
+
+from crawler.stopping import stopping
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 #: request.meta keys set here
@@ -73,12 +76,23 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-async def _sleep(seconds: float) -> None:
+#: How often a retry's wait looks whether the crawl is stopping (Ctrl-C, SIGTERM).
+_SLEEP_STEP = 0.1
+
+
+async def _sleep(seconds: float, crawler: Any = None) -> None:
+    """Wait ``seconds``, or less: the wait ends as soon as ``crawler`` is stopping, so a
+    retry's backoff or ``Retry-After`` never holds a stopped crawl's exit."""
     if seconds <= 0:
         return
     from twisted.internet import reactor, task
 
-    await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if crawler is not None and stopping(crawler):
+            return
+        step = min(left, _SLEEP_STEP)
+        await maybe_deferred_to_future(task.deferLater(reactor, step, lambda: None))
 
 
 class RetryAfterMiddleware(RetryMiddleware):
@@ -110,7 +124,9 @@ class RetryAfterMiddleware(RetryMiddleware):
         retry = self._retry(request, _status_text(response.status))
         if retry is None:
             return response
-        await _sleep(delay)
+        await _sleep(delay, self.crawler)
+        if stopping(self.crawler):  # stopped while waiting: no retry, the failure stands
+            return response
         return retry
 
     async def process_exception(  # type: ignore[override]
@@ -122,7 +138,9 @@ class RetryAfterMiddleware(RetryMiddleware):
             return None
         retry = self._retry(request, exception)
         if retry is not None:
-            await _sleep(self._backoff(request))
+            await _sleep(self._backoff(request), self.crawler)
+            if stopping(self.crawler):  # stopped while waiting: no retry, the error stands
+                return None
         return retry
 
 

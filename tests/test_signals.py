@@ -242,6 +242,37 @@ def test_page_failing_after_the_signal_is_not_retried(tmp_path: Path) -> None:
     assert error["url"].endswith("/a/conn-hang.html") and "timed out" in error["reason"]
 
 
+def test_retry_waiting_at_the_signal_does_not_hold_the_exit(tmp_path: Path) -> None:
+    """A page that failed before the signal and waits out its retry backoff (20 s here)
+    is not retried once the crawl stops: the wait ends with the signal."""
+    server = start_faultserver(tmp_path, 0, 0)
+    try:
+        profile = tmp_path / "retry.toml"
+        start = f"{server.url}/a/status-500.html"
+        profile.write_text(to_toml({"name": "retry", "start_urls": [start],
+                                    "article_url": r"/a/good-\d\.html$"}),
+                           encoding="utf-8")  # fmt: skip
+        db = tmp_path / "archive.db"
+        crawl = start_crawl(profile, db, "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=3",
+                            "-s", "NEWSARCHIVE_RETRY_BACKOFF=20")  # fmt: skip
+        wait_until(lambda: "GET /a/status-500.html" in server.requests(), 120, crawl)
+        time.sleep(1)  # the retry is now waiting out its backoff
+        signalled = time.monotonic()
+        crawl.send_signal(signal.SIGINT)
+        out, err = crawl.communicate(timeout=60)
+        took = time.monotonic() - signalled
+        print(f"\nretry waiting at the signal: exit after {took:.2f} s")
+    finally:
+        stop_server(server)
+    assert took <= 3 + 5, f"exit {took:.1f} s after the signal"
+    assert crawl.returncode == 1 and "Traceback" not in err, err[-2000:]
+    assert server.requests().count("GET /a/status-500.html") == 1
+    (run,) = query(db, "select status from crawls")
+    assert run["status"] == "interrupted"
+    (error,) = query(db, "select url, reason from crawl_errors")
+    assert error["url"].endswith("/a/status-500.html") and "500" in error["reason"]
+
+
 def crawl_row_running(db: Path) -> bool:
     try:
         return bool(query(db, "select id from crawls where status = 'running'"))
