@@ -6,12 +6,15 @@ against a server subprocess on 127.0.0.1, and tests read the resulting SQLite fi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,3 +161,65 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05) -> bool:
             return True
         time.sleep(interval)
     return False
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+#: Headless Chromium as the sandbox allows it: no sandbox, no GPU, no network but ours.
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+)  # fmt: skip
+
+
+def chromium(url: str, profile: Path, *flags: str) -> str:
+    """Run headless Chromium on ``url`` with a fresh ``profile`` folder; its stdout."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert exe, "chromium is required: apt-get install chromium"
+    r = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *flags, url],
+                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
+
+
+@contextlib.contextmanager
+def serve_datasette(db: Path, tmp_path: Path) -> Iterator[str]:
+    """``datasette serve DB`` on a free port until the block ends; yields its base URL."""
+    try:
+        import datasette  # noqa: F401
+    except ImportError:  # pragma: no cover
+        pytest.fail("datasette is not installed: pip install -e '.[test]'")
+    port = free_port()
+    log_path = tmp_path / "datasette.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", str(db), "-h", "127.0.0.1",
+         "-p", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/-/versions.json", timeout=5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"datasette did not start: {log_path.read_text()}")
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.wait()
+        log.close()

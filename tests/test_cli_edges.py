@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, query, run_cli
+from tests.conftest import ROOT, free_port, query, run_cli
 
 #: The installed console script, for what depends on the program's name (completion).
 SCRIPT = Path(sys.executable).parent / "newsarchive"
@@ -133,12 +133,6 @@ def test_a_typo_in_db_creates_nothing(tmp_path: Path, args: list[str]) -> None:
 
 
 # -- 8: the demo beside `demo --serve` --------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served_demo() -> Iterator[int]:
     """``newsarchive demo --serve --port P`` running in the background; yields P."""

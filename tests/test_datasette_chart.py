@@ -7,12 +7,7 @@ artifact: ``tests/artifacts/datasette-chart.png`` (the path is printed).
 from __future__ import annotations
 
 import re
-import shutil
 import struct
-import subprocess
-import sys
-import time
-import urllib.request
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +15,17 @@ from pathlib import Path
 import pytest
 
 from crawler.search.charts import COLOURS
-from tests.conftest import FAST, ROOT, PortalServer, query, run_cli, write_profile
-from tests.test_search_tools import chromium_dom, free_port
+from tests.conftest import (
+    FAST,
+    ROOT,
+    PortalServer,
+    chromium,
+    query,
+    run_cli,
+    serve_datasette,
+    write_profile,
+)
+from tests.test_search_tools import chromium_dom
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 MISSING = "/xfzx/content/2024/01-09/20240109005.html"
@@ -53,47 +57,13 @@ def archive(tmp_path: Path, portal: PortalServer) -> Path:
 
 @pytest.fixture
 def datasette(archive: Path, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path / "datasette.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "datasette", "serve", str(archive), "-h", "127.0.0.1",
-         "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/-/versions.json", timeout=5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log_text = (tmp_path / "datasette.log").read_text()
-                    pytest.fail(f"datasette did not start: {log_text}")
-                time.sleep(0.2)
+    with serve_datasette(archive, tmp_path) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def chromium_screenshot(url: str, profile: Path, out: Path, size: str = "1100,900") -> None:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert exe, "chromium is required: apt-get install chromium"
-    r = subprocess.run(
-        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}",
-         f"--window-size={size}", f"--screenshot={out}", url],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert r.returncode == 0 and out.is_file(), r.stderr[-2000:]
+    chromium(url, profile, "--hide-scrollbars", f"--window-size={size}", f"--screenshot={out}")
+    assert out.is_file(), f"no screenshot at {out}"
 
 
 def png_pixels(path: Path) -> tuple[int, int, list[bytes]]:

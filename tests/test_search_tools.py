@@ -9,11 +9,8 @@ failure, not a skip: CI installs them (.ci/run).
 from __future__ import annotations
 
 import json
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -24,6 +21,7 @@ import sqlite_utils
 
 from crawler import search as fts
 from crawler.archive import ARTICLE_COLUMNS
+from tests.conftest import chromium, serve_datasette
 
 BIN = Path(sys.executable).parent
 ROWS = [
@@ -97,84 +95,14 @@ def test_sqlite_utils_cli_searches_chinese_with_raw_queries(archive: Path) -> No
     assert json.loads(r.stdout) == [{"url": "u4"}]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def datasette(archive: Path, tmp_path: Path) -> Iterator[str]:
-    try:
-        import datasette  # noqa: F401
-    except ImportError:  # pragma: no cover
-        pytest.fail("datasette is not installed: pip install -e '.[test]'")
-    port = free_port()
-    log = (tmp_path / "datasette.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "datasette",
-            "serve",
-            str(archive),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],  # fmt: skip
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/-/versions.json", timeout=5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        "datasette did not start: " + (tmp_path / "datasette.log").read_text()
-                    )
-                time.sleep(0.2)
+    with serve_datasette(archive, tmp_path) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def chromium_dom(url: str, profile: Path) -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert exe, "chromium is required: apt-get install chromium"
-    r = subprocess.run(
-        [
-            exe,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={profile}",
-            "--dump-dom",
-            url,
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
-    return r.stdout
+    return chromium(url, profile, "--dump-dom")
 
 
 def test_datasette_search_box_finds_a_two_character_word(datasette: str, tmp_path: Path) -> None:
