@@ -212,65 +212,42 @@ def test_sigkill_leaves_no_child_process(quick_portal: PortalServer, tmp_path: P
     assert not left, f"children alive 2 s after SIGKILL: {left}"
 
 
-def test_page_failing_after_the_signal_is_not_retried(tmp_path: Path) -> None:
-    """A request on the wire that times out after the signal is not retried: the retry
-    would first wait NEWSARCHIVE_RETRY_BACKOFF (10 s here) and hold the exit."""
-    server = start_faultserver(tmp_path, 0, 0)
-    try:
-        profile = tmp_path / "hang.toml"
-        start = f"{server.url}/a/conn-hang.html"
-        profile.write_text(to_toml({"name": "hang", "start_urls": [start],
-                                    "article_url": r"/a/good-\d\.html$"}),
-                           encoding="utf-8")  # fmt: skip
-        db = tmp_path / "archive.db"
-        crawl = start_crawl(profile, db, "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=3",
-                            "-s", "NEWSARCHIVE_RETRY_BACKOFF=10")  # fmt: skip
-        wait_until(lambda: "GET /a/conn-hang.html" in server.requests(), 120, crawl)
-        signalled = time.monotonic()
-        crawl.send_signal(signal.SIGINT)
-        out, err = crawl.communicate(timeout=60)
-        took = time.monotonic() - signalled
-        print(f"\nfailure after the signal: exit after {took:.2f} s")
-    finally:
-        stop_server(server)
-    assert took <= 3 + 5, f"exit {took:.1f} s after the signal"
-    assert crawl.returncode == 1 and "Traceback" not in err, err[-2000:]
-    assert server.requests().count("GET /a/conn-hang.html") == 1
-    (run,) = query(db, "select status from crawls")
-    assert run["status"] == "interrupted"
-    (error,) = query(db, "select url, reason from crawl_errors")
-    assert error["url"].endswith("/a/conn-hang.html") and "timed out" in error["reason"]
-
-
-def test_retry_waiting_at_the_signal_does_not_hold_the_exit(tmp_path: Path) -> None:
-    """A page that failed before the signal and waits out its retry backoff (20 s here)
-    is not retried once the crawl stops: the wait ends with the signal."""
+# A page that fails around the signal is never retried once the crawl stops:
+# - conn-hang.html times out after the signal: its retry would first wait the backoff;
+# - status-500.html failed before the signal and is waiting out its backoff (20 s): the
+#   wait ends with the signal.
+@pytest.mark.parametrize(
+    ("page", "backoff", "settle", "reason"),
+    [("conn-hang.html", 10, 0, "timed out"), ("status-500.html", 20, 1, "500")],
+    ids=["failing-after-the-signal", "retry-waiting-at-the-signal"],
+)
+def test_no_retry_holds_a_stopped_crawl(tmp_path: Path, page: str, backoff: int, settle: float,
+                                        reason: str) -> None:  # fmt: skip
     server = start_faultserver(tmp_path, 0, 0)
     try:
         profile = tmp_path / "retry.toml"
-        start = f"{server.url}/a/status-500.html"
-        profile.write_text(to_toml({"name": "retry", "start_urls": [start],
+        profile.write_text(to_toml({"name": "retry", "start_urls": [f"{server.url}/a/{page}"],
                                     "article_url": r"/a/good-\d\.html$"}),
                            encoding="utf-8")  # fmt: skip
         db = tmp_path / "archive.db"
         crawl = start_crawl(profile, db, "-s", "DOWNLOAD_TIMEOUT=3", "-s", "RETRY_TIMES=3",
-                            "-s", "NEWSARCHIVE_RETRY_BACKOFF=20")  # fmt: skip
-        wait_until(lambda: "GET /a/status-500.html" in server.requests(), 120, crawl)
-        time.sleep(1)  # the retry is now waiting out its backoff
+                            "-s", f"NEWSARCHIVE_RETRY_BACKOFF={backoff}")  # fmt: skip
+        wait_until(lambda: f"GET /a/{page}" in server.requests(), 120, crawl)
+        time.sleep(settle)  # status-500: the retry is now waiting out its backoff
         signalled = time.monotonic()
         crawl.send_signal(signal.SIGINT)
         out, err = crawl.communicate(timeout=60)
         took = time.monotonic() - signalled
-        print(f"\nretry waiting at the signal: exit after {took:.2f} s")
+        print(f"\n{page} at the signal: exit after {took:.2f} s")
     finally:
         stop_server(server)
     assert took <= 3 + 5, f"exit {took:.1f} s after the signal"
     assert crawl.returncode == 1 and "Traceback" not in err, err[-2000:]
-    assert server.requests().count("GET /a/status-500.html") == 1
+    assert server.requests().count(f"GET /a/{page}") == 1
     (run,) = query(db, "select status from crawls")
     assert run["status"] == "interrupted"
     (error,) = query(db, "select url, reason from crawl_errors")
-    assert error["url"].endswith("/a/status-500.html") and "500" in error["reason"]
+    assert error["url"].endswith(f"/a/{page}") and reason in error["reason"]
 
 
 def crawl_row_running(db: Path) -> bool:
