@@ -223,3 +223,15 @@ def serve_datasette(db: Path, tmp_path: Path) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+def crawl_demo_archive(folder: Path) -> Path:
+    """``newsarchive demo`` into ``folder/archive.db`` (12 articles), checkpointed so the
+    file alone holds every row (tests compare its bytes and copy it)."""
+    db = folder / "archive.db"
+    result = run_cli("demo", "--db", str(db), "--port", "0", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(db)
+    conn.execute("pragma wal_checkpoint(truncate)")
+    conn.close()
+    return db

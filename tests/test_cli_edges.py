@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port, query, run_cli
+from tests.conftest import ROOT, crawl_demo_archive, free_port, query, run_cli
 
 #: The installed console script, for what depends on the program's name (completion).
 SCRIPT = Path(sys.executable).parent / "newsarchive"
@@ -30,13 +30,7 @@ SCRIPT = Path(sys.executable).parent / "newsarchive"
 @pytest.fixture(scope="module")
 def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo crawled once (12 articles); tests work on copies (:func:`archive`)."""
-    db = tmp_path_factory.mktemp("edges") / "archive.db"
-    result = run_cli("demo", "--db", str(db), "--port", "0", cwd=db.parent)
-    assert result.returncode == 0, result.stderr
-    conn = sqlite3.connect(db)
-    conn.execute("pragma wal_checkpoint(truncate)")
-    conn.close()
-    return db
+    return crawl_demo_archive(tmp_path_factory.mktemp("edges"))
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crawler.cli import cli
-from tests.conftest import run_cli
+from tests.conftest import crawl_demo_archive, run_cli
 
 EXIT_CODES = {0, 1, 2, 3, 4}
 BUDGET = settings(
@@ -72,13 +72,7 @@ BACKTRACKING = ["(\\w+)*$", "((\\w+))*$", "((a+))+$", "(a|a)*$", "(?:(?:\\w)+)+$
 # -- the places ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("hostile") / "archive.db"
-    result = run_cli("demo", "--db", str(db), "--port", "0", cwd=db.parent)
-    assert result.returncode == 0, result.stderr
-    conn = sqlite3.connect(db)
-    conn.execute("pragma wal_checkpoint(truncate)")
-    conn.close()
-    return db
+    return crawl_demo_archive(tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.fixture(scope="module")
