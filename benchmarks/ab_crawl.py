@@ -27,7 +27,7 @@ from benchmarks.bench_crawl import full_cmd
 
 
 def crawl_once(where: Path, profiles: list[Path], server: common.Server, work: Path,
-               tag: str) -> dict[str, float]:  # fmt: skip
+               tag: str, env: dict[str, str] | None = None) -> dict[str, float]:  # fmt: skip
     db, log = work / f"ab-{tag}.db", work / f"ab-{tag}.log"
     for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), log):
         p.unlink(missing_ok=True)
@@ -35,7 +35,7 @@ def crawl_once(where: Path, profiles: list[Path], server: common.Server, work: P
     cmd[: len(common.newsarchive_cmd())] = [common.python(), "-m", "crawler"]
     shell = ["bash", "-c", f"cd {shlex.quote(str(where))} && exec {shlex.join(cmd)}"]
     before = server.requests()
-    run = common.run_measured(shell, env={"PYTHONPATH": str(where)})
+    run = common.run_measured(shell, env={"PYTHONPATH": str(where), **(env or {})})
     pages = max(server.requests() - before, 1)
     elapsed = common.scrapy_stats(log).get("elapsed_time_seconds") or run.wall_s
     with sqlite3.connect(db) as conn:
@@ -50,12 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", type=Path, required=True, help="checkout to compare against")
     parser.add_argument("--new", type=Path, default=common.ROOT, help="default: this checkout")
+    parser.add_argument("--new-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable for the new runs only (repeatable): "
+                        "A/B one switch of the same checkout with --base .")  # fmt: skip
     parser.add_argument("--pairs", type=int, default=4)
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--server", choices=("nginx", "python"), default="nginx")
     parser.add_argument("--kind", choices=mirror.KINDS, default="normal", help="which mirror")
     args = parser.parse_args(argv)
+    new_env = dict(item.partition("=")[::2] for item in args.new_env)
     work = common.OUT / "ab"
     work.mkdir(parents=True, exist_ok=True)
     suffix = "" if args.kind == "normal" else f"-{args.kind}"
@@ -67,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.pairs):
             for tag in ("base", "new") if i % 2 == 0 else ("new", "base"):
                 where = (args.base if tag == "base" else args.new).resolve()
-                r = crawl_once(where, profiles, server, work, tag)
+                env = new_env if tag == "new" else None
+                r = crawl_once(where, profiles, server, work, tag, env)
                 runs[tag].append(r)
                 print(f"{tag} #{i}: " + ", ".join(f"{k} {v:.2f}" for k, v in r.items()),
                       flush=True)  # fmt: skip

@@ -25,6 +25,10 @@ NEWSARCHIVE_COMMIT_ITEMS = 50
 #: ... and at most this many seconds after the batch's first article. A killed crawl
 #: loses only what it had not committed, and the next run fetches those pages again.
 NEWSARCHIVE_COMMIT_SECONDS = 1.0
+#: Python's cyclic garbage collector in the crawl process (crawler/gc_tuning.py): start-up
+#: objects are frozen out of its scans once the engine runs, and young objects are
+#: collected every this many net allocations (Python's default: 700); 0 leaves it alone.
+NEWSARCHIVE_GC_THRESHOLD = 20_000
 #: A URL where portal operators can learn about the crawler; it goes into the User-Agent.
 NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive"
 
@@ -69,7 +73,7 @@ DOWNLOADER_MIDDLEWARES = {
     # crawler/stopping.py: after Ctrl-C or SIGTERM no request starts (last before download)
     "crawler.stopping.StopGuard": 1000,
 }
-EXTENSIONS = {"crawler.middlewares.ByteCounter": 0}
+EXTENSIONS = {"crawler.middlewares.ByteCounter": 0, "crawler.gc_tuning.GcTuning": 0}
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.store.StorePipeline": 800,
