@@ -116,22 +116,32 @@ def hits(conn: sqlite3.Connection, phrase: str) -> int:
     return conn.execute(sql, [phrase]).fetchone()[0]
 
 
-needs_speedups = pytest.mark.skipif(
-    not fts.speedups(),
-    reason="crawler.search._rank not in use (not built, or NEWSARCHIVE_NO_SPEEDUPS)",
-)
+@pytest.fixture(autouse=True)
+def rank_extension(request: pytest.FixtureRequest) -> None:
+    """The tests marked ``needs_rank`` test the C ranking function itself: without it they
+    fail with how to get it (``tests/run.sh`` builds it and requires it), never skip."""
+    if request.node.get_closest_marker("needs_rank") and not fts.speedups():
+        pytest.fail(
+            "crawler.search._rank is not in use: build it (pip install -e . with a C "
+            "compiler and Python's headers) and unset NEWSARCHIVE_NO_SPEEDUPS",
+            pytrace=False,
+        )
+
 
 
 # -- the C extension is there when CI says it must be ---------------------------------------
-def test_the_extension_is_in_use_when_required() -> None:
-    if os.environ.get(fts.REQUIRE_SPEEDUPS_ENV) != "1":
-        pytest.skip(f"{fts.REQUIRE_SPEEDUPS_ENV} is not set")
-    assert fts.speedups()
+def test_the_extension_is_in_use_unless_switched_off() -> None:
+    """tests/run.sh (and so CI) sets NEWSARCHIVE_REQUIRE_SPEEDUPS; a switched-off extension
+    (NEWSARCHIVE_NO_SPEEDUPS) is the only way to be without it."""
+    if os.environ.get(fts.NO_SPEEDUPS_ENV) == "1":
+        assert not fts.speedups()
+        return
+    assert fts.speedups(), "crawler.search._rank is not built: pip install -e ."
     assert tokenizer._rank is not None and tokenizer._rank.__file__.endswith((".so", ".pyd"))
 
 
 # -- newsarchive_bm25 is FTS5's bm25 given the same IDFs --------------------------------------
-@needs_speedups
+@pytest.mark.needs_rank
 @pytest.mark.parametrize("query", QUERIES)
 def test_scores_equal_bm25_with_exact_idfs(conn: sqlite3.Connection, query: str) -> None:
     phrases = fts.query_phrases(query)
@@ -142,7 +152,7 @@ def test_scores_equal_bm25_with_exact_idfs(conn: sqlite3.Connection, query: str)
     assert max(abs(got[r] - want[r]) for r in want) <= 1e-9
 
 
-@needs_speedups
+@pytest.mark.needs_rank
 def test_queries_cover_rare_and_frequent_phrases(conn: sqlite3.Connection) -> None:
     """The equality above means something: IDFs from tiny to the 1e-6 floor."""
     counts = {p: hits(conn, p) for q in QUERIES for p in fts.query_phrases(q)}
@@ -150,7 +160,7 @@ def test_queries_cover_rare_and_frequent_phrases(conn: sqlite3.Connection) -> No
     assert len(fts.query_phrases("消费 权益 OR 汽车 -预付")) == 4
 
 
-@needs_speedups
+@pytest.mark.needs_rank
 def test_search_ranks_exactly_like_bm25_below_the_idf_limit(
     conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -165,14 +175,14 @@ def test_search_ranks_exactly_like_bm25_below_the_idf_limit(
             assert [r["rank"] for r in got] == sorted(r["rank"] for r in got)
 
 
-@needs_speedups
+@pytest.mark.needs_rank
 def test_the_function_checks_its_arguments(conn: sqlite3.Connection) -> None:
     with pytest.raises(sqlite3.OperationalError, match="one IDF per phrase"):
         our_scores(conn, "专利 诈骗", [1.0])
 
 
 # -- the IDF of frequent phrases is estimated ------------------------------------------------
-@needs_speedups
+@pytest.mark.needs_rank
 def test_idf_is_exact_below_the_limit_and_close_above(conn: sqlite3.Connection) -> None:
     n = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     checked = 0
@@ -272,7 +282,7 @@ def test_the_ranking_query_is_driven_by_fts5_newest_first(conn: sqlite3.Connecti
 
 
 # -- registration ------------------------------------------------------------------------------
-@needs_speedups
+@pytest.mark.needs_rank
 def test_registration_follows_each_connection(archive: Path) -> None:
     """Registered once per connection; a new connection (whose fts5_api may reuse a closed
     one's address) gets it again."""
@@ -284,7 +294,7 @@ def test_registration_follows_each_connection(archive: Path) -> None:
         c.close()
 
 
-@needs_speedups
+@pytest.mark.needs_rank
 def test_sqlite_utils_connections_get_the_function(archive: Path) -> None:
     db = sqlite_utils.Database(archive)  # the plugin's prepare_connection registers it
     try:
