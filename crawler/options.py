@@ -4,15 +4,18 @@ Scrapy takes any ``-s`` value as a string and converts it only when a component 
 inside the running crawl: ``DOWNLOAD_DELAY=abc`` then fails deep in Twisted and the run
 is still logged as a success. This module checks every value that names a known setting
 against its type first, so a bad one is a one-line usage error (exit 2) and nothing runs.
+A name that is a typo of a known setting (``DOWNLOAD_DELAYY``, ``download_delay``) is
+refused the same way, with the name it resembles.
 
 The type of a setting is the type of its default, in newsarchive's ``crawler/settings.py``
 or else in Scrapy's ``default_settings``; :data:`READ_AS_FLOAT` and :data:`EXTRA_TYPES`
-cover the few settings whose default does not say how they are read. Unknown names pass
-unchecked (add-ons have settings of their own).
+cover the few settings whose default does not say how they are read. Other unknown names
+pass unchecked (add-ons have settings of their own).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 from collections.abc import Mapping
@@ -81,11 +84,40 @@ def known_types() -> dict[str, type]:
     return types
 
 
+@cache
+def known_names() -> frozenset[str]:
+    """Every setting name of Scrapy's ``default_settings`` and newsarchive's, typed or not."""
+    from scrapy.settings import default_settings
+
+    import crawler.settings as project
+
+    return frozenset(
+        name for module in (default_settings, project) for name in dir(module) if name.isupper()
+    ) | frozenset(EXTRA_TYPES)
+
+
+def misspelt(name: str) -> str | None:
+    """The known setting that ``name`` is most likely a typo of (``DOWNLOAD_DELAYY``,
+    ``download_delay``, ``NEWSARCHIVE_COMMIT_ITEM``), or None: a known name, or one like
+    no known name (an add-on's own setting passes)."""
+    known = known_names()
+    if name in known:
+        return None
+    if name.upper() in known:
+        return name.upper()
+    close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.88)
+    return close[0] if close else None
+
+
 def check_setting(name: str, value: Any) -> Any:
     """``value`` of setting ``name`` converted to its type (a string as Scrapy would read
-    it, or a TOML value); raises ValueError with the problem when it cannot be."""
+    it, or a TOML value); raises ValueError with the problem when it cannot be, or when
+    ``name`` is a typo of a known setting (:func:`misspelt`)."""
     kind = known_types().get(name)
     if kind is None:
+        typo = misspelt(name)
+        if typo is not None:
+            raise ValueError(f"is not a setting: did you mean {typo}?")
         return value
     if kind is bool:
         converted = _to_bool(value)

@@ -41,6 +41,9 @@ EXPECTED_XFZX = sum(1 for k, v in EXPECTED.items() if k[0] != "_" and v["site"] 
         "DOWNLOAD_DELAY=-1",
         "DOWNLOAD_DELAY=nan",
         "ITEM_PIPELINES=not-json",
+        "DOWNLOAD_DELAYY=1",  # typos of known names: "did you mean"
+        "download_delay=1",
+        "NEWSARCHIVE_COMMIT_ITEM=5",
     ],
 )
 def test_bad_setting_value_exits_2_before_the_crawl(
@@ -57,6 +60,27 @@ def test_bad_setting_value_exits_2_before_the_crawl(
     assert result.stdout == ""
     assert not db.exists(), "a rejected crawl created the archive"
     assert portal.requests() == [], "a rejected crawl sent requests"
+
+
+@pytest.mark.parametrize(
+    "name, meant",
+    [("DOWNLOAD_DELAYY", "DOWNLOAD_DELAY"), ("download_delay", "DOWNLOAD_DELAY"),
+     ("CONCURENT_REQUESTS", "CONCURRENT_REQUESTS"),
+     ("NEWSARCHIVE_COMIT_SECONDS", "NEWSARCHIVE_COMMIT_SECONDS")],
+)  # fmt: skip
+def test_a_misspelt_setting_names_the_one_it_resembles(name: str, meant: str) -> None:
+    with pytest.raises(ValueError, match=f"did you mean {meant}\\?"):
+        check_setting(name, "1")
+
+
+def test_an_add_on_setting_unlike_any_known_one_passes(
+    tmp_path: Path, portal: PortalServer
+) -> None:
+    profile = write_profile(tmp_path / "xfzx.toml", portal.url)
+    db = tmp_path / "archive.db"
+    result = run_cli("crawl", str(profile), "--db", str(db), *FAST, "-s", "MYADDON_API_KEY=x")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert query(db, "select count(*) as n from articles")[0]["n"] == EXPECTED_XFZX
 
 
 def test_good_setting_values_are_used(tmp_path: Path, portal: PortalServer) -> None:
