@@ -21,6 +21,9 @@ from crawler.errors import ArchiveError, ExitCode, LockedError, UsageError
 from crawler.profiles import Profile
 from crawler.signals import STAT
 
+#: The "URL" of the error recorded for a site whose crawl could not start.
+START_UP = "(start-up)"
+
 STATUS_EXIT = {
     "ok": ExitCode.OK,
     "partial": ExitCode.PARTIAL,
@@ -41,6 +44,8 @@ class SiteReport:
     error_samples: list[tuple[str, str]] = field(default_factory=list)
     health: dict[str, Any] = field(default_factory=dict)
     health_warning: str | None = None
+    #: Why the site's crawl could not start at all (it then has status ``failed``).
+    start_error: str | None = None
 
     def line(self) -> str:
         text = (
@@ -198,6 +203,8 @@ def run_crawl(
             archive.finish_crawl(crawl_id, "failed", {})
             raise
         for report in reports:
+            if report.start_error:
+                archive.record_error(crawl_id, report.site, START_UP, report.start_error)
             report.health_warning = archive.health_warning(report.site, report.health)
             if report.health_warning and report.status == "ok":
                 report.status = "partial"
@@ -235,9 +242,13 @@ def _run_spiders(
 
     process = _crawl_process(settings)
     crawlers = []
+    #: Sites whose crawler could not start (a pipeline or extension that does not load, a
+    #: spider whose set-up raised): site -> the reason, reported as a failed site.
+    not_started: dict[str, str] = {}
     for profile in profiles:
         crawler = process.create_crawler(PortalSpider)
-        process.crawl(crawler, profile=profile, full=full, refresh=refresh, since=since)
+        done = process.crawl(crawler, profile=profile, full=full, refresh=refresh, since=since)
+        done.addErrback(_not_started, profile.name, not_started)
         crawlers.append((profile, crawler))
     stop_progress = _start_progress(progress, [c for _, c in crawlers])
 
@@ -267,11 +278,24 @@ def _run_spiders(
             reason = "shutdown"  # a second signal leaves no finish_reason
         status = site_status(counts, reason)
         errors = list(getattr(crawler.spider, "errors", []))
+        start_error = not_started.get(profile.name)
+        if start_error:
+            status = "failed"
+            counts["errors"] = counts.get("errors", 0) + 1
+            errors.insert(0, (START_UP, start_error))
         health = stats.get(STAT + "health") or {}
         reports.append(
-            SiteReport(profile.name, status, error_samples=errors[:20], health=health, **counts)
+            SiteReport(profile.name, status, error_samples=errors[:20], health=health,
+                       start_error=start_error, **counts)  # fmt: skip
         )
     return reports
+
+
+def _not_started(failure: Any, site: str, not_started: dict[str, str]) -> None:
+    """Errback of a site's crawl: it raised before or while starting (Scrapy would log an
+    unhandled error with a traceback and the run would look fine)."""
+    exc = failure.value
+    not_started[site] = f"the crawl could not start: {type(exc).__name__}: {exc}"
 
 
 def _crawl_process(settings: Any) -> Any:

@@ -83,6 +83,23 @@ def test_run_log_records_the_crawl(tmp_path: Path, portal: PortalServer) -> None
     assert query(db, "pragma journal_mode")[0]["journal_mode"] == "wal"
 
 
+def test_a_crawl_that_cannot_start_fails_loudly(tmp_path: Path, portal: PortalServer) -> None:
+    """A component that does not load (here a mistyped pipeline) used to print a traceback
+    and log the run ``ok`` with exit 0: a cron job would never notice."""
+    result = crawl(tmp_path, portal, "--quiet", "-s", 'ITEM_PIPELINES={"nosuch.Pipe": 300}')
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "crawl 1 failed" in result.stdout
+    for site in ("demo-xfzx", "demo-zlxw"):
+        line = f"{site}: (start-up): the crawl could not start: ModuleNotFoundError: "
+        assert line + "No module named 'nosuch'" in result.stderr
+    db = tmp_path / "archive.db"
+    assert query(db, "select status, errors from crawls") == [{"status": "failed", "errors": 2}]
+    assert {r["status"] for r in query(db, "select status from crawl_sites")} == {"failed"}
+    assert len(query(db, "select * from crawl_errors where url = '(start-up)'")) == 2
+    assert portal.requests() == []
+
+
 def test_second_run_fetches_only_what_is_new(tmp_path: Path, portal: PortalServer) -> None:
     assert crawl(tmp_path, portal).returncode == 0
     portal.clear_log()
