@@ -12,6 +12,7 @@ from twisted.internet import task
 
 from crawler.archive import Archive
 from crawler.archive.health import HealthCounter
+from crawler.errors import ArchiveError
 from crawler.items import Article
 from crawler.signals import STAT, aliases_found, page_failed
 
@@ -69,6 +70,7 @@ class StorePipeline:
         self.archive = ARCHIVES.acquire(self.db_path, self.commit_seconds)
         if self.own_run:
             self.crawl_id = self.archive.start_crawl([self._site()])
+            ARCHIVES.own_runs.add(self)
 
     def close_spider(self) -> None:
         if self.archive is None:
@@ -77,6 +79,7 @@ class StorePipeline:
         stats = self.crawler.stats
         if stats is not None:
             stats.set_value(STAT + "health", self.health.summary())
+        ARCHIVES.own_runs.discard(self)
         if self.own_run and self.crawl_id is not None:
             reason = stats.get_value("finish_reason") if stats else None
             counts = site_counts(stats.get_stats() if stats else {})
@@ -106,6 +109,18 @@ class StorePipeline:
             stats.inc_value(STAT + key)
         return item
 
+    def finish_interrupted(self) -> None:
+        """Close this pipeline's own run as ``interrupted`` with the counts so far: the
+        crawl was stopped at once (a second Ctrl-C) and :meth:`close_spider` never runs."""
+        if self.archive is None or self.crawl_id is None:
+            return
+        stats = self.crawler.stats
+        counts = site_counts(stats.get_stats() if stats else {})
+        counts.update(self.health.summary())
+        counts["status"] = "interrupted"
+        self.archive.commit_batch()
+        self.archive.finish_crawl(self.crawl_id, "interrupted", {self._site(): counts})
+
     def _site(self) -> str:
         spider = self.crawler.spider
         return getattr(spider, "site", None) or getattr(spider, "name", "?")
@@ -133,6 +148,9 @@ class SharedArchives:
 
     def __init__(self) -> None:
         self._open: dict[Path, _Shared] = {}
+        #: Pipelines that opened a run of their own (plain ``scrapy crawl``) and have not
+        #: closed it yet.
+        self.own_runs: set[StorePipeline] = set()
 
     def acquire(self, db_path: str | Path, commit_seconds: float = 1.0) -> Archive:
         key = Path(db_path).resolve()
@@ -156,7 +174,14 @@ class SharedArchives:
 
     def close_all(self) -> None:
         """Commit and close every open archive now: the crawl was stopped at once (a
-        second Ctrl-C) and its pipelines' ``close_spider`` will never run."""
+        second Ctrl-C) and its pipelines' ``close_spider`` will never run. The runs
+        that pipelines opened themselves (``scrapy crawl``) are closed ``interrupted``."""
+        for pipeline in list(self.own_runs):
+            try:
+                pipeline.finish_interrupted()
+            except ArchiveError:
+                pass  # the articles were committed first; the run stays "running"
+        self.own_runs.clear()
         for shared in list(self._open.values()):
             shared.stop()
             shared.archive.close()

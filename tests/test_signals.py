@@ -197,6 +197,41 @@ def test_second_signal_stops_at_once_and_commits(slow_portal: PortalServer,
     assert not [p for p in children if alive(p)], "a child process outlived the crawl"
 
 
+def test_second_signal_on_scrapy_crawl_commits_and_closes_its_run(
+    slow_portal: PortalServer, tmp_path: Path
+) -> None:
+    """``scrapy crawl portal`` opens a run of its own in its store pipeline; a second Ctrl-C
+    used to lose the open batch and leave that run ``running``."""
+    db = tmp_path / "archive.db"
+    crawl = subprocess.Popen(
+        [sys.executable, "-m", "scrapy", "crawl", "portal",
+         "-a", f"site={gen_profile(tmp_path, slow_portal.url)}", "-s", f"ARCHIVE_DB={db}",
+         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+         "-s", "DOWNLOAD_TIMEOUT=60", "-s", "NEWSARCHIVE_COMMIT_ITEMS=1000",
+         "-s", "NEWSARCHIVE_COMMIT_SECONDS=600"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    wait_until(lambda: articles_served(slow_portal) >= 2, 120, crawl)
+    time.sleep(3)  # extracted and stored (uncommitted); the next 8 s requests are on the wire
+    children = descendants(crawl.pid)
+    crawl.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    second = time.monotonic()
+    crawl.send_signal(signal.SIGINT)
+    out, err = crawl.communicate(timeout=90)
+    took = time.monotonic() - second
+    assert took <= 5, f"the second Ctrl-C took {took:.1f} s"
+    assert "Traceback" not in err, err[-2000:]
+    stored = article_count(db)
+    assert stored >= 2, "the articles stored before the signals were not committed"
+    (run,) = query(db, "select * from crawls")
+    assert run["status"] == "interrupted" and run["finished_at"]
+    assert run["new"] == stored
+    assert query(db, "pragma integrity_check")[0]["integrity_check"] == "ok"
+    time.sleep(1)
+    assert not [p for p in children if alive(p)], "a child process outlived the crawl"
+
+
 def test_sigkill_leaves_no_child_process(quick_portal: PortalServer, tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     crawl = start_crawl(gen_profile(tmp_path, quick_portal.url), db,

@@ -3,7 +3,9 @@
 Scrapy builds a spider inside its event loop, so an unknown ``-a site=`` ended as an
 asyncio "Task exception was never retrieved" with a traceback. This command checks
 ``site`` (and ``since``) first and prints one ``Error:`` line, exiting with the code of
-``newsarchive crawl`` (2: bad input); everything else is Scrapy's own ``crawl``.
+``newsarchive crawl`` (2: bad input); everything else is Scrapy's own ``crawl``. A second
+Ctrl-C, which stops Scrapy at once, still commits the stored articles (as
+``newsarchive crawl`` does).
 """
 
 from __future__ import annotations
@@ -25,7 +27,22 @@ class Command(ScrapyCrawl):
                 print(f"Error: {exc}", file=sys.stderr)
                 self.exitcode = int(exc.exit_code)
                 return
-        super().run(args, opts)
+        try:
+            super().run(args, opts)
+        finally:
+            stopped_at_once()
+
+
+def stopped_at_once() -> None:
+    """After the reactor stopped: what a second Ctrl-C left open is closed. The store
+    pipelines' batches are committed and their runs closed ``interrupted``, and the
+    extraction workers end without finishing their pages. Nothing is open (and nothing
+    done) when the spiders closed normally."""
+    from crawler.worker import POOL
+    from pipelines.store import ARCHIVES
+
+    ARCHIVES.close_all()
+    POOL.terminate()
 
 
 def check_portal_arguments(spargs: dict[str, str]) -> None:
