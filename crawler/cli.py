@@ -109,8 +109,73 @@ def redis_options(func: F) -> F:
     )(func)  # fmt: skip
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_sqlite_file(arg: str) -> bool:
+    """Whether ``arg`` names an existing SQLite database file (by its header)."""
+    try:
+        with open(arg, "rb") as f:
+            return f.read(16) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def archive_argument(command: click.Command, args: list[str]) -> list[str]:
+    """``args`` of ``command`` with an archive named as a plain argument, the sqlite-utils
+    habit (``newsarchive search archive.db 召回``, ``newsarchive stats archive.db``), turned
+    into ``--db archive.db``. Only an existing SQLite file counts, and only where it is
+    not an option's value; naming a second, different archive with ``--db`` is an error.
+    Commands without ``--db``, and those whose argument is a file they write
+    (``export-warc PATH``: there an archive is refused as the output), are left alone."""
+    if not any(p.name == "db_path" for p in command.params) or any(
+        isinstance(p, click.Argument) and isinstance(p.type, click.Path) for p in command.params
+    ):
+        return args
+    takes_value = {
+        opt
+        for p in command.params
+        if isinstance(p, click.Option) and not p.is_flag and not p.count
+        for opt in (*p.opts, *p.secondary_opts)
+    }
+    found: int | None = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg.startswith("-") or (i and args[i - 1] in takes_value):
+            continue
+        if is_sqlite_file(arg):
+            found = i
+            break
+    if found is None:
+        return args
+    named = args[found]
+    rest = args[:found] + args[found + 1 :]
+    for i, arg in enumerate(rest):
+        other = rest[i + 1] if arg == "--db" and i + 1 < len(rest) else None
+        if arg.startswith("--db="):
+            other = arg.split("=", 1)[1]
+        if other is not None:
+            if Path(other).resolve() != Path(named).resolve():
+                raise click.UsageError(
+                    f"two archives named: {named} and --db {other}; name one", ctx=None
+                )
+            return rest
+    return ["--db", named, *rest]
+
+
 class NewsarchiveGroup(click.Group):
-    """The command group: a reader that closes the pipe early (``| head``) is no error."""
+    """The command group: a reader that closes the pipe early (``| head``) is no error,
+    and an archive named as a plain argument is taken as ``--db`` (:func:`archive_argument`).
+    """
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            rest = archive_argument(command, rest)
+        return name, command, rest
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -107,6 +107,39 @@ def test_no_output_lands_on_an_sqlite_file_or_the_archive(archive: Path, tmp_pat
     assert state(archive) == ("ok", 12, 1)  # no crawls row either
 
 
+# -- the sqlite-utils habit: the archive named first (or last) is --db ----------------------------
+def test_an_archive_named_as_an_argument_is_the_archive(archive: Path, tmp_path: Path) -> None:
+    """``newsarchive search archive.db 召回`` used to search for the words "archive.db" and
+    "召回" in ./archive.db and say "no articles match" (exit 0)."""
+    elsewhere = tmp_path / "sub"
+    elsewhere.mkdir()
+    want = run_cli("search", "召回", "--db", str(archive), cwd=elsewhere)
+    assert want.returncode == 0 and "召回" in want.stdout
+    for args in (["search", str(archive), "召回"], ["search", "召回", str(archive)],
+                 ["search", "--limit", "20", str(archive), "召回"]):  # fmt: skip
+        got = run_cli(*args, cwd=elsewhere)
+        assert (got.returncode, got.stdout) == (0, want.stdout), args
+    stats = run_cli("stats", str(archive), cwd=elsewhere)
+    assert stats.returncode == 0 and "demo-xfzx" in stats.stdout
+    assert not (elsewhere / "archive.db").exists()
+    assert state(archive) == ("ok", 12, 1)
+
+
+def test_two_different_archives_named_is_an_error(archive: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    shutil.copyfile(archive, other)
+    result = run_cli("search", str(other), "召回", "--db", str(archive), cwd=tmp_path)
+    one_error(result, 2, "two archives named")
+    same = run_cli("search", str(archive), "召回", "--db", str(archive), cwd=tmp_path)
+    assert same.returncode == 0 and "召回" in same.stdout
+
+
+def test_a_word_that_is_no_sqlite_file_stays_a_query_word(archive: Path) -> None:
+    (archive.parent / "召回").write_text("not a database", encoding="utf-8")
+    result = run_cli("search", "召回", cwd=archive.parent)
+    assert result.returncode == 0 and "召回" in result.stdout
+
+
 # -- 4: reading or updating commands never create an archive -----------------------------------
 @pytest.mark.parametrize(
     "args",
