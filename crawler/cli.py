@@ -870,6 +870,12 @@ def search(
             raise CommandError(f"bad query: {exc}", int(ExitCode.USAGE)) from exc
         except fts.SearchIndexError as exc:
             raise CommandError(str(exc), int(ExitCode.CANNOT_RUN)) from exc
+        no_such_site = not results and site is not None and not archive.has_site(site)
+        sites = archive.site_names() if no_such_site else []
+    if no_such_site:  # a typo in --site must not read as "the words are nowhere"
+        known = ", ".join(sites) or "none yet"
+        click.echo(f"note: the archive has no articles of site {site!r} (its sites: {known})",
+                   err=True)  # fmt: skip
     if as_json:
         keys = ("url", "site", "title", "published_at", "snippet", "rank")
         keys += ("sites", "copies") if unique else ()

@@ -140,6 +140,18 @@ def test_a_word_that_is_no_sqlite_file_stays_a_query_word(archive: Path) -> None
     assert result.returncode == 0 and "召回" in result.stdout
 
 
+def test_a_site_the_archive_does_not_have_is_named_as_such(archive: Path) -> None:
+    """A typo in --site used to read like "the words are nowhere"."""
+    typo = run_cli("search", "召回", "--site", "demo-xfz", "--db", str(archive))
+    assert typo.returncode == 0 and typo.stdout == ""
+    assert typo.stderr.splitlines() == [
+        "note: the archive has no articles of site 'demo-xfz' (its sites: demo-xfzx, demo-zlxw)",
+        "no articles match",
+    ]
+    right = run_cli("search", "不存在的词语", "--site", "demo-xfzx", "--db", str(archive))
+    assert right.returncode == 0 and right.stderr.splitlines() == ["no articles match"]
+
+
 # -- 4: reading or updating commands never create an archive -----------------------------------
 @pytest.mark.parametrize(
     "args",

@@ -159,6 +159,16 @@ class Archive(RawPages, SyndicatedCopies, RunLog):
             create_schema(db)
 
     # -- articles -----------------------------------------------------------------------------
+    def has_site(self, site: str) -> bool:
+        """Whether any archived article belongs to ``site`` (an index lookup)."""
+        row = self.db.execute("select 1 from articles where site = ? limit 1", [site]).fetchone()
+        return row is not None
+
+    def site_names(self) -> list[str]:
+        """The sites of the archived articles, sorted."""
+        return [r[0] for r in self.db.execute(
+            "select distinct site from articles where site is not null order by site")]  # fmt: skip
+
     def known_urls(self, site: str | None = None) -> set[str]:
         """Every archived article URL and every alias of one (of one site, if given).
 
