@@ -96,8 +96,8 @@ def test_a_bad_threshold_is_refused_before_anything_runs(tmp_path: Path, value: 
 def test_tune_freezes_start_up_objects_and_raises_the_threshold() -> None:
     code = (
         "import gc; from crawler.gc_tuning import tune; before = gc.get_freeze_count(); "
-        "tune(5000); print(gc.get_threshold(), before, gc.get_freeze_count() > 1000)"
+        "tune(3000); print(gc.get_threshold(), before, gc.get_freeze_count() > 1000)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()  # fmt: skip
-    assert " ".join(out) == "(5000, 20, 100) 0 True"
+    assert " ".join(out) == "(3000, 10, 10) 0 True"
