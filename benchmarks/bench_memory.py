@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=20000, help="pages to crawl (at least)")
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("-s", dest="setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the crawl (repeatable), e.g. "
+                        "-s NEWSARCHIVE_GC_THRESHOLD=0")  # fmt: skip
     parser.add_argument("--server", choices=("nginx", "python"), default="nginx")
     parser.add_argument("--no-install", action="store_true")
     parser.add_argument("--out", type=Path, default=common.OUT)
@@ -95,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         res["server"] = server.kind
         profiles = mirror.profiles(server.url, work / "profiles")
         cmd = full_cmd(profiles, db, work / "crawl.log")
+        for setting in args.setting:
+            cmd[-2:-2] = ["-s", setting]  # before --log-file
         res["command"] = " ".join(cmd).replace(str(common.ROOT) + "/", "")
         print(f"server: {server.kind} at {server.url}; crawling", flush=True)
         run = common.run_measured(cmd, server=server, interval=0.25)
