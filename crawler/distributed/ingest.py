@@ -33,6 +33,9 @@ class IngestReport:
     unchanged: int = 0
     errors: int = 0
     recovered: int = 0
+    #: article records without usable prepared data (older workers, or data that did
+    #: not fit the record's text): the archive computed it
+    recomputed: int = 0
     finished_run: int | None = None
     run_status: str | None = None
     seconds: float = 0.0
@@ -44,6 +47,9 @@ class IngestReport:
             f"ingested {self.records} records ({rate:.0f}/s): {self.new} new, "
             f"{self.updated} updated, {self.unchanged} unchanged, {self.errors} page errors"
         )
+        if self.recomputed:
+            text += (f"; {self.recomputed} records without usable prepared data (from an "
+                     "older worker?) computed here")  # fmt: skip
         if self.recovered:
             text += f"; {self.recovered} re-processed from an interrupted ingest"
         if self.finished_run is not None:
@@ -90,7 +96,7 @@ def run_ingest(
                 _write_batch(archive, client, keys, leftover[i : i + batch], report)
             report.recovered = len(leftover)
         while True:
-            records = _pop_batch(client, keys, batch)
+            records = _pop_batch(client, keys, batch, block=False)
             if records:
                 _write_batch(archive, client, keys, records, report, kill_hook=hook)
                 continue
@@ -106,6 +112,10 @@ def run_ingest(
                 break
             if not wait:
                 break
+            records = _pop_batch(client, keys, batch, block=True)  # waits up to 1 s
+            if records:
+                _write_batch(archive, client, keys, records, report, kill_hook=hook)
+                continue
             if log is not None and not warned_stuck and _stuck(client, keys, frontier_, sites):
                 log.write(f"ingest: the frontier of run {run['crawl_id']} has requests but no "
                           "worker is alive; start `newsarchive crawl --redis ...`\n")  # fmt: skip
@@ -115,15 +125,26 @@ def run_ingest(
     return report
 
 
-def _pop_batch(client: Any, keys: Keys, size: int) -> list[bytes]:
-    """Up to ``size`` records, oldest first, moved to ``processing`` (waits up to 1 s)."""
-    first = client.blmove(keys.items, keys.processing, 1, "RIGHT", "LEFT")
-    if first is None:
-        return []
+def _pop_batch(client: Any, keys: Keys, size: int, block: bool) -> list[bytes]:
+    """Up to ``size`` records, oldest first, moved to ``processing``. With ``block``, waits
+    up to 1 s for the first one; else returns at once (an empty list: nothing queued).
+
+    Only this ingest (it holds the archive lock) moves records into ``processing``, and
+    it empties it batch by batch, oldest first: a batch is always the oldest records
+    there, at its right end (which is what :func:`_write_batch`'s ``LTRIM`` relies on).
+    """
+    if block:
+        first = client.blmove(keys.items, keys.processing, 1, "RIGHT", "LEFT")
+        if first is None:
+            return []
+        records, size = [first], size - 1
+    else:
+        records = []
     pipe = client.pipeline(transaction=False)
-    for _ in range(size - 1):
+    for _ in range(size):
         pipe.lmove(keys.items, keys.processing, "RIGHT", "LEFT")
-    return [first, *(r for r in pipe.execute() if r is not None)]
+    records.extend(r for r in pipe.execute() if r is not None)
+    return records
 
 
 def _write_batch(archive: Archive, client: Any, keys: Keys, records: list[bytes],
@@ -164,6 +185,8 @@ def _write_batch(archive: Archive, client: Any, keys: Keys, records: list[bytes]
                     archive.store_page(page)
                 continue
             article = record["article"]
+            if not record["prepared"]:
+                report.recomputed += 1
             article.page = page
             if page is None:
                 article.extra_pages = []  # stored with its first page already
@@ -182,8 +205,9 @@ def _write_batch(archive: Archive, client: Any, keys: Keys, records: list[bytes]
 
         os.kill(os.getpid(), signal.SIGKILL)  # committed, not acked: the restart must cope
     pipe = client.pipeline()
-    for raw in records:
-        pipe.lrem(keys.processing, 1, raw)
+    # the batch is the oldest len(records) of ``processing``, at its right end
+    # (:func:`_pop_batch`): dropped without sending every record back to Redis
+    pipe.ltrim(keys.processing, 0, -len(records) - 1)
     for site, n in updated.items():
         pipe.hincrby(keys.counts, f"{site}:updated", n)
     pipe.execute()
