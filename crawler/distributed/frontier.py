@@ -57,6 +57,9 @@ WORKER_TIMEOUT = 30.0
 INGEST_BATCH = 200
 #: Seconds between a worker's heartbeats (and its checks of the shared frontier).
 BEAT = 0.5
+#: A worker's per-site counts (``workers`` hash; ``crawl_workers`` columns).
+WORKER_COUNTS = ("pages", "list_pages", "articles_fetched", "queued", "dropped",
+                 "already_archived", "errors")  # fmt: skip
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 

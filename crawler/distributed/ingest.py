@@ -13,6 +13,7 @@ from typing import IO, Any
 from crawler.archive import Archive, utcnow
 from crawler.distributed.frontier import (
     INGEST_BATCH,
+    WORKER_COUNTS,
     Frontier,
     Keys,
     _s,
@@ -20,7 +21,6 @@ from crawler.distributed.frontier import (
     frontier_name,
     read_run,
 )
-from crawler.distributed.worker import WORKER_COUNTS
 from crawler.items import Article
 
 
