@@ -597,3 +597,51 @@ def test_a_record_whose_prepared_data_does_not_fit_is_computed_again(
         others = [[r for r in rows[table] if r["url"] != edited_url] for rows in (got, want)]
         assert others[0] == others[1], table
     assert got["crawls"] == want["crawls"] and got["crawl_sites"] == want["crawl_sites"]
+
+
+def test_unreadable_records_are_set_aside_and_the_rest_archived(
+    tmp_path: Path, queued_run: tuple[dict[bytes, bytes], Path], redis_url: str, rdb: object
+) -> None:
+    import sqlite3
+
+    dump, seeded = queued_run
+    _restore(rdb, dump)
+    records = _queued(rdb)
+    articles = [i for i, raw in enumerate(records) if _frame(raw)[0]["kind"] == "article"]
+    newer, damaged = articles[:2]
+    lost = {_frame(records[i])[0]["article"]["url"] for i in (newer, damaged)}
+    damaged_url = _frame(records[damaged])[0]["article"]["url"]
+    # a record of a newer format, and one whose stored page is damaged in transit
+    records[newer] = b"NAR3" + records[newer][4:]
+    head, segments = _frame(records[damaged])
+    page = head["page"]["data"]
+    start = sum(head["segments"][:page])
+    broken = bytearray(segments)
+    broken[start : start + 64] = bytes(64)
+    records[damaged] = _reframe(head, bytes(broken))
+    _restore(rdb, dump, records)
+
+    db = tmp_path / "archive.db"
+    src, dst = sqlite3.connect(seeded), sqlite3.connect(db)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    rc, out, err = finish(ingest(db, redis_url, "--frontier", "q"))
+    assert rc == 1, err  # partial: not every record is in the archive
+    assert f"{N_ARTICLES - 2} new" in out and "1 page errors" in out, out
+    assert "2 unreadable records set aside" in out and "closed: partial" in out, out
+    lines = [line for line in err.splitlines() if line.startswith("ingest: unreadable record")]
+    assert len(lines) == 2, err
+    assert "unknown record format b'NAR3'" in lines[0] and "newsarchive:q:rejected" in lines[0]
+    assert "page " in lines[1] and "zstd" in lines[1], lines[1]
+    assert "Traceback" not in err
+    # nothing is lost: both wait in Redis exactly as they came; the rest is archived
+    assert set(rdb.lrange("newsarchive:q:rejected", 0, -1)) == {records[newer], records[damaged]}  # type: ignore[attr-defined]
+    assert rdb.llen("newsarchive:q:processing") == 0  # type: ignore[attr-defined]
+    urls = {r["url"] for r in query(db, "select url from articles")}
+    assert len(urls) == N_ARTICLES - 2 and not urls & lost
+    # the run log names the page whose record could be read that far; the run is partial
+    (error,) = query(db, "select url, reason from crawl_errors")
+    assert error["url"] == damaged_url and "newsarchive:q:rejected" in error["reason"]
+    (run,) = query(db, "select status, new, errors from crawls")
+    assert run == {"status": "partial", "new": N_ARTICLES - 2, "errors": 1}

@@ -13,8 +13,9 @@ Every key of one archive's frontier starts with ``newsarchive:NAME:`` (NAME is
 ``<site>:already``         set     known article URLs the run met (its "already archived")
 ``workers``                hash    worker id -> JSON: host, pid, status, per-site counts
 ``alive:<w>``              string  expires unless worker ``w`` keeps beating (its heartbeat)
-``items``                  list    JSON records: articles with their raw page, errors
+``items``                  list    records: articles with their raw page, errors
 ``processing``             list    records ingest has popped and not yet committed
+``rejected``               list    records ingest could not read, kept as they were
 ``counts``                 hash    ingest's per-site ``updated`` counts
 =========================  ======  ==========================================================
 
@@ -82,6 +83,7 @@ class Keys:
         self.workers = f"{self.base}:workers"
         self.items = f"{self.base}:items"
         self.processing = f"{self.base}:processing"
+        self.rejected = f"{self.base}:rejected"
         self.counts = f"{self.base}:counts"
         self.seq = f"{self.base}:seq"
 

@@ -193,6 +193,20 @@ def decode_record(raw: bytes | str) -> dict[str, Any]:
     return record
 
 
+def peek(raw: bytes) -> dict[str, Any]:
+    """What can be read of a record that :func:`decode_record` refused: its header
+    (JSON: kind, crawl_id, site, article URL ...), or ``{}``."""
+    try:
+        if raw[:1] == b"{":
+            head = json.loads(raw)
+        else:
+            magic, size = _HEAD.unpack_from(raw)
+            head = json.loads(raw[_HEAD.size : _HEAD.size + size]) if magic == MAGIC else {}
+    except (struct.error, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return head if isinstance(head, dict) else {}
+
+
 def _article(record: dict[str, Any]) -> Article:
     names = set(Article.field_names())
     article = Article(**{k: v for k, v in record["article"].items() if k in names})
