@@ -159,8 +159,32 @@ def decode_record(raw: bytes | str) -> dict[str, Any]:
     """
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
-    if raw[:1] == b"{":
-        return _decode_v1(raw)
+    try:
+        record = _decode_v1(raw) if raw[:1] == b"{" else _decode_v2(raw)
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise ValueError(f"malformed record ({type(exc).__name__}: {exc})") from None
+    _check(record)
+    return record
+
+
+#: What each kind of record must hold, for ``ingest``.
+_NEEDS = {"article": ("article",), "dropped": (), "error": ("url", "reason"),
+          "aliases": ("url", "aliases")}  # fmt: skip
+
+
+def _check(record: dict[str, Any]) -> None:
+    kind = record.get("kind")
+    if kind not in _NEEDS:
+        raise ValueError(f"unknown record kind {kind!r}")
+    missing = [k for k in _NEEDS[kind] if not record.get(k)]
+    if missing:
+        raise ValueError(f"{kind} record without {', '.join(missing)}")
+    article = record.get("article")
+    if article is not None and not article.url:
+        raise ValueError(f"{kind} record: an article without a url")
+
+
+def _decode_v2(raw: bytes) -> dict[str, Any]:
     if len(raw) < _HEAD.size:
         raise ValueError("truncated record")
     magic, size = _HEAD.unpack_from(raw)
@@ -176,6 +200,8 @@ def decode_record(raw: bytes | str) -> dict[str, Any]:
     view = memoryview(raw)
     segments: list[bytes] = []
     for n in record.get("segments") or ():
+        if not isinstance(n, int) or n < 0:
+            raise ValueError(f"record header: segment length {n!r}")
         segments.append(bytes(view[end : end + n]))
         end += n
     if end != len(raw):
