@@ -8,7 +8,8 @@ Serves the benchmark mirror (``mirror.py``: two portals, ~90 KB article pages) o
 ``redis-server`` on a free port, and for 1 and 2 workers: seeds a fresh archive, runs the
 workers and one ingest at once, and reports pages fetched per second of the workers'
 wall time (the idle wait before they stop subtracted). Then it measures ingest alone:
-two workers fill Redis with every article first, and ``ingest`` drains it (items/s).
+two workers fill Redis with every article first, and ``ingest`` drains it (items/s, CPU
+per item); one more ``ingest`` on the drained queue gives its fixed start-up CPU.
 Writes ``benchmarks/results/redis.md`` and ``OUT/redis.json``.
 """
 
