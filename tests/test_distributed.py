@@ -348,3 +348,304 @@ def test_a_request_is_marked_seen_only_together_with_being_queued(rdb: object) -
     assert rdb.eval(_ENQUEUE, 2, df, queue, "", -1, b"retry") == 1  # type: ignore[attr-defined]
     assert rdb.smembers(df) == {b"fp1"}  # type: ignore[attr-defined]
     assert rdb.zrange(queue, 0, -1) == [b"retry", b"req-1"]  # type: ignore[attr-defined]
+
+
+# -- the items record (issue 18): prepared data, version-1 records, hand-made records ------
+ITEMS = "newsarchive:q:items"
+#: Columns that hold the time something was done, not what was archived.
+_WHEN = {"started_at", "finished_at", "archived_at", "first_seen", "replaced_at", "last_seen",
+         "at", "pid"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def queued_run(tmp_path_factory: pytest.TempPathFactory, portal_dir: Path,
+               redis_url: str) -> Iterator[tuple[dict[bytes, bytes], Path]]:  # fmt: skip
+    """A seeded run whose worker has finished: every article waits on ``items`` (frontier
+    ``q``). Yields a DUMP of every Redis key and the seeded archive, to start each
+    ingest from the same state."""
+    import redis
+
+    work = tmp_path_factory.mktemp("queued")
+    srv = start_server(portal_dir, work / "requests.log")
+    try:
+        path = work / f"{SITE}.toml"
+        path.write_text(
+            f'name = "{SITE}"\nstart_urls = ["{srv.url}/news/index.html"]\n'
+            "article_url = '/c/\\d+\\.html$'\nlist_url = '/news/index(_\\d+)?\\.html$'\n"
+            "max_list_pages = 100\n",
+            encoding="utf-8",
+        )
+        client = redis.Redis.from_url(redis_url)
+        client.flushdb()
+        db = work / "seeded.db"
+        rc, out, err = finish(cli("seed", str(path), "--db", str(db), "--redis", redis_url,
+                                  "--frontier", "q"))  # fmt: skip
+        assert rc == 0, err
+        rc, out, err = finish(cli("crawl", str(path), "--db", str(db), "--redis", redis_url,
+                                  "--frontier", "q", *WORKER,
+                                  "--log-file", str(work / "w.log")))  # fmt: skip
+        assert rc == 0, err
+        assert client.llen(ITEMS) == N_ARTICLES
+        yield {k: client.dump(k) for k in client.keys("*")}, db
+    finally:
+        stop_server(srv)
+
+
+def _restore(rdb: object, dump: dict[bytes, bytes], items: list[bytes] | None = None) -> None:
+    """Redis as the worker left it; ``items`` (oldest first) replaces the queued records."""
+    rdb.flushdb()  # type: ignore[attr-defined]
+    for key, value in dump.items():
+        rdb.restore(key, 0, value)  # type: ignore[attr-defined]
+    if items is not None:
+        rdb.delete(ITEMS)  # type: ignore[attr-defined]
+        rdb.lpush(ITEMS, *items)  # type: ignore[attr-defined]
+
+
+def _queued(rdb: object) -> list[bytes]:
+    return list(reversed(rdb.lrange(ITEMS, 0, -1)))  # type: ignore[attr-defined]  # oldest first
+
+
+def _ingest_copy(seeded: Path, db: Path, redis_url: str) -> str:
+    """Ingest the queue into a copy of the seeded archive; returns the summary line."""
+    import sqlite3
+
+    src, dst = sqlite3.connect(seeded), sqlite3.connect(db)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    rc, out, err = finish(ingest(db, redis_url, "--frontier", "q"))
+    assert rc == 0, err
+    assert f"{N_ARTICLES} new" in out and "closed: ok" in out, out
+    return out
+
+
+def _frame(raw: bytes) -> tuple[dict, bytes]:
+    """A version-2 record's JSON header and its segments' bytes."""
+    import json
+    import struct
+
+    magic, size = struct.unpack_from("<4sI", raw)
+    assert magic == b"NAR2"
+    return json.loads(raw[8 : 8 + size]), raw[8 + size :]
+
+
+def _reframe(head: dict, segments: bytes) -> bytes:
+    import json
+    import struct
+
+    data = json.dumps(head, ensure_ascii=False).encode()
+    return struct.pack("<4sI", b"NAR2", len(data)) + data + segments
+
+
+def _as_version_1(raw: bytes) -> bytes:
+    """The record as a worker before the prepared data wrote it: one JSON object, each
+    page's body as ``body_z`` (base64 of zlib), no fingerprint, no token buffers."""
+    import base64
+    import json
+    import zlib
+
+    from crawler.distributed.queue import decode_record
+
+    head, _ = _frame(raw)
+    record = decode_record(raw)
+    old = {k: v for k, v in head.items()
+           if k not in ("segments", "prepared", "page", "extra_pages")}  # fmt: skip
+    old["v"] = 1
+
+    def page(p: object) -> dict:
+        return {"url": p.url, "site": p.site, "final_url": p.final_url, "status": p.status,  # type: ignore[attr-defined]
+                "headers": p.headers, "fetched_at": p.fetched_at, "page_no": p.page_no,  # type: ignore[attr-defined]
+                "body_z": base64.b64encode(zlib.compress(p.body, 1)).decode()}  # type: ignore[attr-defined]  # fmt: skip
+
+    if record.get("page") is not None:
+        old["page"] = page(record["page"])
+    if record.get("article") is not None and record["article"].extra_pages:
+        old["extra_pages"] = [page(p) for p in record["article"].extra_pages]
+    return json.dumps(old, ensure_ascii=False).encode()
+
+
+def _archived(db: Path) -> dict[str, list[dict]]:
+    """What a user reads in the archive: every row of the archive's tables (stored pages
+    as their original bytes), without the times they were written."""
+    from crawler.archive import compression
+
+    tables = {
+        "articles": "url", "pages": "id", "fingerprints": "url, hash", "shingle_sets": "url",
+        "url_aliases": "alias", "crawls": "id", "crawl_sites": "site",
+        "crawl_workers": "worker, site", "crawl_errors": "url, reason",
+    }  # fmt: skip
+    out: dict[str, list[dict]] = {}
+    for table, order in tables.items():
+        rows = query(db, f"select * from {table} order by {order}")
+        for row in rows:
+            for col in _WHEN & row.keys():
+                del row[col]
+            if table == "pages":
+                row["body"] = compression.decompress(row["compression"], row["body"])
+        out[table] = rows
+    return out
+
+
+def _index_matches_content(db: Path) -> None:
+    """FTS5 checks that its index holds exactly the tokens of every article's text."""
+    import sqlite3
+
+    from crawler import search as fts
+
+    conn = sqlite3.connect(db)
+    fts.register(conn)
+    conn.execute("insert into articles_fts(articles_fts, rank) values ('integrity-check', 1)")
+    conn.close()
+
+
+def _search(db: Path, phrase: str) -> list[str]:
+    import sqlite3
+
+    from crawler import search as fts
+
+    conn = sqlite3.connect(db)
+    fts.register(conn)
+    try:
+        return [hit["url"] for hit in fts.search(conn, phrase, limit=None)]
+    finally:
+        conn.close()
+
+
+def test_records_carry_prepared_data_and_older_records_give_the_same_archive(
+    tmp_path: Path, queued_run: tuple[dict[bytes, bytes], Path], redis_url: str, rdb: object
+) -> None:
+    from crawler import search as fts
+    from crawler.archive import compression, dedupe
+    from crawler.distributed.queue import decode_record
+
+    dump, seeded = queued_run
+    _restore(rdb, dump)
+    records = _queued(rdb)
+    # The worker ships what the archive would compute: fingerprint, token buffers, and
+    # the page compressed as the pages table stores it.
+    for raw in records:
+        record = decode_record(raw)
+        if record["kind"] != "article":
+            continue
+        article, page = record["article"], record["page"]
+        assert record["prepared"], article.url
+        assert article.fingerprint == dedupe.fingerprint(article.body)
+        assert article.fts_buffers == (fts.document_buffer(article.title),
+                                       fts.document_buffer(article.body))  # fmt: skip
+        assert page.compression == compression.CODEC
+        assert compression.decompress(page.compression, page.compressed) == page.body
+
+    new = tmp_path / "new.db"
+    summary = _ingest_copy(seeded, new, redis_url)
+    assert "prepared data" not in summary  # nothing had to be computed here
+
+    # The same queue as a worker before the prepared data wrote it: the same archive.
+    _restore(rdb, dump, [_as_version_1(raw) for raw in records])
+    old = tmp_path / "old.db"
+    summary = _ingest_copy(seeded, old, redis_url)
+    assert f"{N_ARTICLES} records without usable prepared data" in summary
+    archived = _archived(new)
+    assert archived == _archived(old)
+    assert len(archived["articles"]) == N_ARTICLES
+    assert len(archived["shingle_sets"]) == N_ARTICLES
+    assert any(r["duplicate_of"] for r in archived["articles"])  # the check found copies
+    for db in (new, old):
+        _index_matches_content(db)
+        hits = _search(db, "分布式测试文章0042号")
+        assert hits and hits[0].endswith("/c/0042.html")
+
+
+def test_a_record_whose_prepared_data_does_not_fit_is_computed_again(
+    tmp_path: Path, queued_run: tuple[dict[bytes, bytes], Path], redis_url: str, rdb: object
+) -> None:
+    from crawler.archive import dedupe
+
+    dump, seeded = queued_run
+    _restore(rdb, dump)
+    records = _queued(rdb)
+    reference = tmp_path / "reference.db"
+    _ingest_copy(seeded, reference, redis_url)
+
+    articles = [i for i, raw in enumerate(records) if _frame(raw)[0]["kind"] == "article"]
+    edited, bare, garbled = articles[:3]
+    # 1. a body changed after its prepared data was computed (by hand, here)
+    head, segments = _frame(records[edited])
+    head["article"]["body"] += "\n补充说明：本段为人工追加的蓝鲸校验文字，用于核对索引。"
+    records[edited] = _reframe(head, segments)
+    edited_url, edited_body = head["article"]["url"], head["article"]["body"]
+    # 2. no prepared data at all
+    head, segments = _frame(records[bare])
+    del head["prepared"]
+    records[bare] = _reframe(head, segments)
+    # 3. a fingerprint that is no fingerprint (its sketch out of order)
+    head, segments = _frame(records[garbled])
+    head["prepared"]["sketch"].reverse()
+    records[garbled] = _reframe(head, segments)
+
+    _restore(rdb, dump, records)
+    db = tmp_path / "archive.db"
+    summary = _ingest_copy(seeded, db, redis_url)
+    assert "3 records without usable prepared data" in summary
+    # the edited body is searchable as stored, and the index holds exactly the texts
+    assert _search(db, "蓝鲸校验文字") == [edited_url]
+    _index_matches_content(db)
+    (row,) = query(db, "select shingles from shingle_sets where url = ?", (edited_url,))
+    assert row["shingles"] == dedupe.fingerprint(edited_body).packed
+    # everything else is what the records with their prepared data gave
+    got, want = _archived(db), _archived(reference)
+    for table in ("articles", "pages", "shingle_sets", "fingerprints"):
+        others = [[r for r in rows[table] if r["url"] != edited_url] for rows in (got, want)]
+        assert others[0] == others[1], table
+    assert got["crawls"] == want["crawls"] and got["crawl_sites"] == want["crawl_sites"]
+
+
+def test_unreadable_records_are_set_aside_and_the_rest_archived(
+    tmp_path: Path, queued_run: tuple[dict[bytes, bytes], Path], redis_url: str, rdb: object
+) -> None:
+    import sqlite3
+
+    dump, seeded = queued_run
+    _restore(rdb, dump)
+    records = _queued(rdb)
+    articles = [i for i, raw in enumerate(records) if _frame(raw)[0]["kind"] == "article"]
+    newer, damaged, cut = articles[:3]
+    lost = {_frame(records[i])[0]["article"]["url"] for i in (newer, damaged, cut)}
+    named = sorted(_frame(records[i])[0]["article"]["url"] for i in (damaged, cut))
+    records[cut] = records[cut][: len(records[cut]) - 1000]  # cut short
+    # a record of a newer format, and one whose stored page is damaged in transit
+    records[newer] = b"NAR3" + records[newer][4:]
+    head, segments = _frame(records[damaged])
+    page = head["page"]["data"]
+    start = sum(head["segments"][:page])
+    broken = bytearray(segments)
+    broken[start : start + 64] = bytes(64)
+    records[damaged] = _reframe(head, bytes(broken))
+    _restore(rdb, dump, records)
+
+    db = tmp_path / "archive.db"
+    src, dst = sqlite3.connect(seeded), sqlite3.connect(db)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    rc, out, err = finish(ingest(db, redis_url, "--frontier", "q"))
+    assert rc == 1, err  # partial: not every record is in the archive
+    assert f"{N_ARTICLES - 3} new" in out and "2 page errors" in out, out
+    assert "3 unreadable records set aside" in out and "closed: partial" in out, out
+    lines = [line for line in err.splitlines() if line.startswith("ingest: unreadable record")]
+    assert len(lines) == 3, err
+    assert "unknown record format b'NAR3'" in lines[0] and "newsarchive:q:rejected" in lines[0]
+    assert "page " in lines[1] and "zstd" in lines[1], lines[1]
+    assert "its segments say" in lines[2], lines[2]
+    assert "Traceback" not in err
+    # nothing is lost: they wait in Redis exactly as they came; the rest is archived
+    rejected = set(rdb.lrange("newsarchive:q:rejected", 0, -1))  # type: ignore[attr-defined]
+    assert rejected == {records[newer], records[damaged], records[cut]}
+    assert rdb.llen("newsarchive:q:processing") == 0  # type: ignore[attr-defined]
+    urls = {r["url"] for r in query(db, "select url from articles")}
+    assert len(urls) == N_ARTICLES - 3 and not urls & lost
+    # the run log names the pages whose records could be read that far; the run is partial
+    errors = query(db, "select url, reason from crawl_errors order by url")
+    assert [e["url"] for e in errors] == named
+    assert all("newsarchive:q:rejected" in e["reason"] for e in errors)
+    (run,) = query(db, "select status, new, errors from crawls")
+    assert run == {"status": "partial", "new": N_ARTICLES - 3, "errors": 2}

@@ -13,8 +13,9 @@ Every key of one archive's frontier starts with ``newsarchive:NAME:`` (NAME is
 ``<site>:already``         set     known article URLs the run met (its "already archived")
 ``workers``                hash    worker id -> JSON: host, pid, status, per-site counts
 ``alive:<w>``              string  expires unless worker ``w`` keeps beating (its heartbeat)
-``items``                  list    JSON records: articles with their raw page, errors
+``items``                  list    records: articles with their raw page, errors
 ``processing``             list    records ingest has popped and not yet committed
+``rejected``               list    records ingest could not read, kept as they were
 ``counts``                 hash    ingest's per-site ``updated`` counts
 =========================  ======  ==========================================================
 
@@ -57,6 +58,9 @@ WORKER_TIMEOUT = 30.0
 INGEST_BATCH = 200
 #: Seconds between a worker's heartbeats (and its checks of the shared frontier).
 BEAT = 0.5
+#: A worker's per-site counts (``workers`` hash; ``crawl_workers`` columns).
+WORKER_COUNTS = ("pages", "list_pages", "articles_fetched", "queued", "dropped",
+                 "already_archived", "errors")  # fmt: skip
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -79,6 +83,7 @@ class Keys:
         self.workers = f"{self.base}:workers"
         self.items = f"{self.base}:items"
         self.processing = f"{self.base}:processing"
+        self.rejected = f"{self.base}:rejected"
         self.counts = f"{self.base}:counts"
         self.seq = f"{self.base}:seq"
 

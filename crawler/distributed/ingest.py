@@ -13,6 +13,7 @@ from typing import IO, Any
 from crawler.archive import Archive, utcnow
 from crawler.distributed.frontier import (
     INGEST_BATCH,
+    WORKER_COUNTS,
     Frontier,
     Keys,
     _s,
@@ -20,7 +21,6 @@ from crawler.distributed.frontier import (
     frontier_name,
     read_run,
 )
-from crawler.distributed.worker import WORKER_COUNTS
 from crawler.items import Article
 
 
@@ -33,6 +33,12 @@ class IngestReport:
     unchanged: int = 0
     errors: int = 0
     recovered: int = 0
+    #: article records without usable prepared data (older workers, or data that did
+    #: not fit the record's text): the archive computed it
+    recomputed: int = 0
+    #: records that could not be read (a newer worker's format, damaged data): moved to
+    #: the ``rejected`` list in Redis, as they were
+    rejected: int = 0
     finished_run: int | None = None
     run_status: str | None = None
     seconds: float = 0.0
@@ -44,6 +50,11 @@ class IngestReport:
             f"ingested {self.records} records ({rate:.0f}/s): {self.new} new, "
             f"{self.updated} updated, {self.unchanged} unchanged, {self.errors} page errors"
         )
+        if self.recomputed:
+            text += (f"; {self.recomputed} records without usable prepared data (from an "
+                     "older worker?) computed here")  # fmt: skip
+        if self.rejected:
+            text += f"; {self.rejected} unreadable records set aside"
         if self.recovered:
             text += f"; {self.recovered} re-processed from an interrupted ingest"
         if self.finished_run is not None:
@@ -55,9 +66,11 @@ class IngestReport:
         from crawler.crawl import STATUS_EXIT
         from crawler.errors import ExitCode
 
-        if self.run_status is None:
-            return ExitCode.OK
-        return STATUS_EXIT.get(self.run_status, ExitCode.PARTIAL)
+        code = ExitCode.OK if self.run_status is None else STATUS_EXIT.get(
+            self.run_status, ExitCode.PARTIAL)  # fmt: skip
+        if self.rejected and code == ExitCode.OK:
+            return ExitCode.PARTIAL  # not every record is in the archive
+        return code
 
 
 def run_ingest(
@@ -87,12 +100,12 @@ def run_ingest(
         if leftover:  # an ingest died between pop and commit (or commit and ack)
             leftover.reverse()  # oldest first
             for i in range(0, len(leftover), batch):
-                _write_batch(archive, client, keys, leftover[i : i + batch], report)
+                _write_batch(archive, client, keys, leftover[i : i + batch], report, log)
             report.recovered = len(leftover)
         while True:
-            records = _pop_batch(client, keys, batch)
+            records = _pop_batch(client, keys, batch, block=False)
             if records:
-                _write_batch(archive, client, keys, records, report, kill_hook=hook)
+                _write_batch(archive, client, keys, records, report, log, hook)
                 continue
             frontier_ = Frontier(client, keys)
             run = read_run(client, keys)
@@ -106,6 +119,10 @@ def run_ingest(
                 break
             if not wait:
                 break
+            records = _pop_batch(client, keys, batch, block=True)  # waits up to 1 s
+            if records:
+                _write_batch(archive, client, keys, records, report, log, hook)
+                continue
             if log is not None and not warned_stuck and _stuck(client, keys, frontier_, sites):
                 log.write(f"ingest: the frontier of run {run['crawl_id']} has requests but no "
                           "worker is alive; start `newsarchive crawl --redis ...`\n")  # fmt: skip
@@ -115,38 +132,57 @@ def run_ingest(
     return report
 
 
-def _pop_batch(client: Any, keys: Keys, size: int) -> list[bytes]:
-    """Up to ``size`` records, oldest first, moved to ``processing`` (waits up to 1 s)."""
-    first = client.blmove(keys.items, keys.processing, 1, "RIGHT", "LEFT")
-    if first is None:
-        return []
+def _pop_batch(client: Any, keys: Keys, size: int, block: bool) -> list[bytes]:
+    """Up to ``size`` records, oldest first, moved to ``processing``. With ``block``, waits
+    up to 1 s for the first one; else returns at once (an empty list: nothing queued).
+
+    Only this ingest (it holds the archive lock) moves records into ``processing``, and
+    it empties it batch by batch, oldest first: a batch is always the oldest records
+    there, at its right end (which is what :func:`_write_batch`'s ``LTRIM`` relies on).
+    """
+    if block:
+        first = client.blmove(keys.items, keys.processing, 1, "RIGHT", "LEFT")
+        if first is None:
+            return []
+        records, size = [first], size - 1
+    else:
+        records = []
     pipe = client.pipeline(transaction=False)
-    for _ in range(size - 1):
+    for _ in range(size):
         pipe.lmove(keys.items, keys.processing, "RIGHT", "LEFT")
-    return [first, *(r for r in pipe.execute() if r is not None)]
+    records.extend(r for r in pipe.execute() if r is not None)
+    return records
 
 
 def _write_batch(archive: Archive, client: Any, keys: Keys, records: list[bytes],
-                 report: IngestReport, kill_hook: str | None = None) -> None:  # fmt: skip
-    """Write ``records`` in one transaction, then remove them from ``processing``."""
-    from crawler.distributed.queue import decode_record
+                 report: IngestReport, log: IO[str] | None = None,
+                 kill_hook: str | None = None) -> None:  # fmt: skip
+    """Write ``records`` in one transaction, then remove them from ``processing``; a
+    record that cannot be read goes to ``rejected`` instead (one line on ``log``)."""
+    from crawler.distributed.queue import decode_record, peek
 
     updated: dict[str, int] = {}
+    rejected: list[bytes] = []
     conn = archive.db.conn
     with archive._write():  # one transaction; upsert_article's own become savepoints
         for raw in records:
-            record = decode_record(raw)
+            try:
+                record = decode_record(raw)
+            except ValueError as exc:
+                rejected.append(raw)
+                reason = (f"unreadable record ({exc}); set aside, as it was, in Redis list "
+                          f"{keys.rejected}")  # fmt: skip
+                _reject(archive, peek(raw), reason, report)
+                if log is not None:
+                    log.write(f"ingest: {reason}\n")
+                    log.flush()
+                continue
             kind = record["kind"]
             crawl_id = record.get("crawl_id")
             site = record.get("site") or "?"
             counts = report.per_site.setdefault(site, {"new": 0, "updated": 0, "errors": 0})
             if kind == "error":
-                seen = conn.execute(
-                    "select 1 from crawl_errors where crawl_id is ? and url = ? and reason = ?",
-                    [crawl_id, record["url"], record["reason"]],
-                ).fetchone()
-                if not seen:
-                    archive.record_error(crawl_id, site, record["url"], record["reason"])
+                _error_once(archive, crawl_id, site, record["url"], record["reason"])
                 report.errors += 1
                 counts["errors"] += 1
                 continue
@@ -164,6 +200,8 @@ def _write_batch(archive: Archive, client: Any, keys: Keys, records: list[bytes]
                     archive.store_page(page)
                 continue
             article = record["article"]
+            if not record["prepared"]:
+                report.recomputed += 1
             article.page = page
             if page is None:
                 article.extra_pages = []  # stored with its first page already
@@ -181,13 +219,43 @@ def _write_batch(archive: Archive, client: Any, keys: Keys, records: list[bytes]
         import signal
 
         os.kill(os.getpid(), signal.SIGKILL)  # committed, not acked: the restart must cope
-    pipe = client.pipeline()
-    for raw in records:
-        pipe.lrem(keys.processing, 1, raw)
+    pipe = client.pipeline()  # MULTI/EXEC: set aside and acknowledged together
+    if rejected:
+        pipe.lpush(keys.rejected, *rejected)
+    # the batch is the oldest len(records) of ``processing``, at its right end
+    # (:func:`_pop_batch`): dropped without sending every record back to Redis
+    pipe.ltrim(keys.processing, 0, -len(records) - 1)
     for site, n in updated.items():
         pipe.hincrby(keys.counts, f"{site}:updated", n)
     pipe.execute()
-    report.records += len(records)
+    report.rejected += len(rejected)
+    report.records += len(records) - len(rejected)
+
+
+def _error_once(archive: Archive, crawl_id: int | None, site: str, url: str,
+                reason: str) -> None:  # fmt: skip
+    """A ``crawl_errors`` row, unless a record written before (then not acknowledged)
+    left it already."""
+    seen = archive.db.conn.execute(
+        "select 1 from crawl_errors where crawl_id is ? and url = ? and reason = ?",
+        [crawl_id, url, reason],
+    ).fetchone()
+    if not seen:
+        archive.record_error(crawl_id, site, url, reason)
+
+
+def _reject(archive: Archive, head: dict[str, Any], reason: str, report: IngestReport) -> None:
+    """An unreadable record's page error in the run log, when its header names the page
+    (so the run's site is partial); a header that cannot be read names nothing."""
+    article = head.get("article")
+    url = head.get("url") or (article.get("url") if isinstance(article, dict) else None)
+    if not isinstance(url, str):
+        return
+    crawl_id = head.get("crawl_id") if isinstance(head.get("crawl_id"), int) else None
+    site = str(head.get("site") or "?")
+    _error_once(archive, crawl_id, site, url, reason)
+    report.errors += 1
+    report.per_site.setdefault(site, {"new": 0, "updated": 0, "errors": 0})["errors"] += 1
 
 
 def _run_done(client: Any, keys: Keys, frontier: Frontier, sites: list[str]) -> bool:

@@ -18,6 +18,7 @@ from crawler.archive import utcnow
 from crawler.distributed.frontier import (
     BEAT,
     IDLE_CLOSE,
+    WORKER_COUNTS,
     WORKER_TIMEOUT,
     Frontier,
     Keys,
@@ -191,10 +192,6 @@ class WorkerReport:
             for site, c in self.sites.items()
         ]
         return f"worker {self.worker} (run {self.crawl_id}) {self.status}: " + "; ".join(parts)
-
-
-WORKER_COUNTS = ("pages", "list_pages", "articles_fetched", "queued", "dropped",
-                 "already_archived", "errors")  # fmt: skip
 
 
 def _worker_counts(stats: dict[str, Any]) -> dict[str, int]:
