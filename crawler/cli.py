@@ -373,7 +373,10 @@ def ingest(db_path: Path, redis_url: str | None, frontier: str | None, batch: in
     commit; a record that arrives twice changes nothing, and a killed ingest
     resumes where it stopped. When every worker has stopped and the frontier is
     empty it closes the run's `crawls` row (per-worker counts in `crawl_workers`)
-    and exits with the run's code (0 ok, 1 partial). Holds the archive lock.
+    and exits with the run's code (0 ok, 1 partial). A record it cannot read (a
+    newer worker's format, damaged data) is set aside in the Redis list
+    newsarchive:NAME:rejected with one line on stderr, and ingest exits 1. Workers
+    must not be newer than ingest: upgrade ingest first. Holds the archive lock.
 
     \b
     Example:

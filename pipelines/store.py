@@ -12,6 +12,7 @@ from twisted.internet import task
 
 from crawler.archive import Archive
 from crawler.archive.health import HealthCounter
+from crawler.archive.runlog import site_status
 from crawler.errors import ArchiveError
 from crawler.items import Article
 from crawler.signals import STAT, aliases_found, page_failed
@@ -217,16 +218,3 @@ def site_counts(stats: dict[str, Any]) -> dict[str, Any]:
         key: int(stats.get(STAT + key, 0) or 0)
         for key in ("list_pages", "new", "updated", "already_archived", "errors")
     }
-
-
-def site_status(counts: dict[str, Any], finish_reason: str | None) -> str:
-    """``ok``, ``partial``, ``failed`` or ``interrupted`` for one site's run."""
-    if finish_reason == "shutdown":
-        return "interrupted"
-    if finish_reason not in (None, "finished"):
-        return "failed"
-    if counts.get("errors"):
-        if counts.get("list_pages") or counts.get("new") or counts.get("already_archived"):
-            return "partial"
-        return "failed"
-    return "ok"

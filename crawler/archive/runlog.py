@@ -12,6 +12,19 @@ from typing import Any
 from crawler.archive.schema import HEALTH_FIELDS, utcnow
 
 
+def site_status(counts: dict[str, Any], finish_reason: str | None) -> str:
+    """``ok``, ``partial``, ``failed`` or ``interrupted`` for one site's run."""
+    if finish_reason == "shutdown":
+        return "interrupted"
+    if finish_reason not in (None, "finished"):
+        return "failed"
+    if counts.get("errors"):
+        if counts.get("list_pages") or counts.get("new") or counts.get("already_archived"):
+            return "partial"
+        return "failed"
+    return "ok"
+
+
 class RunLog:
     """Runs and their per-site counts, errors, health and stats."""
 

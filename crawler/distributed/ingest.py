@@ -21,6 +21,7 @@ from crawler.distributed.frontier import (
     frontier_name,
     read_run,
 )
+from crawler.gc_tuning import tune as tune_gc
 from crawler.items import Article
 
 
@@ -96,6 +97,7 @@ def run_ingest(
     hook = os.environ.get("NEWSARCHIVE_TEST_KILL_AFTER_COMMIT")  # fault injection (tests)
     warned_stuck = False
     with archive_lock(db_path), Archive(db_path) as archive:
+        tune_gc()  # start-up is done: as a crawl process does (crawler/gc_tuning.py)
         leftover = client.lrange(keys.processing, 0, -1)
         if leftover:  # an ingest died between pop and commit (or commit and ack)
             leftover.reverse()  # oldest first
@@ -280,8 +282,8 @@ def _stuck(client: Any, keys: Keys, frontier: Frontier, sites: list[str]) -> boo
 def finish_run(archive: Archive, client: Any, keys: Keys, run: dict[str, str]) -> str:
     """Close the run's ``crawls`` row: per-site counts, health, and one row per worker."""
     from crawler.archive.health import HealthCounter
+    from crawler.archive.runlog import site_status
     from crawler.crawl import overall_status
-    from pipelines.store import site_status
 
     crawl_id = int(run["crawl_id"])
     sites = json.loads(run["sites"])

@@ -233,8 +233,8 @@ def run_worker(
     Fetched articles go to Redis (``items``) with their raw pages; nothing is written
     to an archive here, so workers run on any machine.
     """
+    from crawler.archive.runlog import site_status
     from crawler.crawl import build_settings, overall_status
-    from pipelines.store import site_status
 
     names = [p.name for p in profiles]
     if len(set(names)) != len(names):
