@@ -14,5 +14,7 @@ setup(
     ext_modules=[
         Extension("crawler.search._rank", ["crawler/search/_rank.c"], optional=True),
         Extension("crawler.extract._walk", ["crawler/extract/_walk.c"], optional=True),
+        Extension("crawler.archive._shingles", ["crawler/archive/_shingles.c"], optional=True),
+        Extension("crawler.search._tokens", ["crawler/search/_tokens.c"], optional=True),
     ]
 )
