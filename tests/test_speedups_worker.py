@@ -11,13 +11,18 @@ the demo portal with and without the extensions must leave the same archive rows
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from crawler import worker
 from crawler.archive import Archive, dedupe
 from crawler.search import tokens
 from crawler.worker import extract_page
@@ -130,3 +135,27 @@ def test_demo_crawl_without_the_extensions_stores_the_same_rows(tmp_path: Path) 
     assert len(rows["0"]["shingle_sets"]) >= 10
     assert len(rows["0"]["index"]) > 5_000
     assert rows["0"] == rows["1"]
+
+
+def _gc_state() -> tuple[int, tuple[int, ...], int]:
+    return gc.get_freeze_count(), gc.get_threshold(), len(gc.garbage)
+
+
+def _extracted(path: Path) -> tuple:
+    article, codec, data = extract_page(path.read_bytes(), "http://x.cn/a.html", None, None)
+    return article.to_dict(), article.fingerprint, article.fts_buffers, codec, data
+
+
+def test_worker_pool_freezes_what_pages_share_and_extracts_the_same() -> None:
+    # The crawl's pool initializer (init_worker) warms the worker up and freezes what every
+    # page shares (tune_gc): the pages come back exactly as extracted here, and nothing
+    # is left uncollectable.
+    pages = PAGES[:30]
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=worker.init_worker,
+                             initargs=(os.getpid(),)) as pool:  # fmt: skip
+        frozen, threshold, _ = pool.submit(_gc_state).result()
+        assert frozen > 10_000  # modules, tables and caches: not traversed per collection
+        assert threshold == worker.GC_THRESHOLD
+        assert list(pool.map(_extracted, pages)) == [_extracted(p) for p in pages]
+        assert pool.submit(_gc_state).result()[2] == 0
