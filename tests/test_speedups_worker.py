@@ -3,7 +3,8 @@
 ``crawler.archive._shingles`` (``dedupe.shingles`` / ``dedupe.fingerprint``) and
 ``crawler.search._tokens`` (``tokens.document_buffer`` after ``fold``) replace Python code
 that stays as the fallback and the reference (``dedupe._shingles_py``,
-``dedupe._fingerprint_py``, ``tokens._document_buffer_py``). The packed shingle set is
+``dedupe._fingerprint_py``, ``tokens._document_buffer_py``; ``str.translate`` for
+``dedupe._per_char_nfkc``). The packed shingle set is
 stored in ``shingle_sets`` and the buffer is what FTS5 indexes: both must be the same
 bytes, so the tests compare bytes, on generated text and on real pages, and a crawl of
 the demo portal with and without the extensions must leave the same archive rows.
@@ -43,6 +44,8 @@ def test_the_extensions_are_in_use() -> None:
 
 
 def _same(text: str) -> None:
+    table = dedupe._nfkc_table()
+    assert dedupe._per_char_nfkc(text) == text.translate(table)
     assert tokens.document_buffer(text) == tokens._document_buffer_py(text)
     assert dedupe.shingles(text) == dedupe._shingles_py(text)
     c, py = dedupe.fingerprint(text), dedupe._fingerprint_py(text)

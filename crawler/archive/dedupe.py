@@ -75,9 +75,24 @@ def _nfkc(char: str) -> str:
     return unicodedata.normalize("NFKC", char)
 
 
+#: :data:`_NFKC_TABLE` as the C extension reads it (``_C.bmp_map``), built once.
+_NFKC_MAP: list[bytes] = []
+
+
+def _per_char_nfkc(text: str) -> str:
+    """``text.translate(_NFKC_TABLE)``; with the C extension, read from a compact copy of
+    the table (the same string, far fewer CPU cache misses on a page's worth of text)."""
+    table = _NFKC_TABLE or _nfkc_table()
+    if _C is None:
+        return text.translate(table)
+    if not _NFKC_MAP:
+        _NFKC_MAP.append(_C.bmp_map(table))
+    return _C.translate(text, _NFKC_MAP[0], table)
+
+
 def _lowered(text: str) -> str:
     """NFKC and lower case: :func:`normalise` before punctuation and spaces are dropped."""
-    return unicodedata.normalize("NFKC", text.translate(_NFKC_TABLE or _nfkc_table())).lower()
+    return unicodedata.normalize("NFKC", _per_char_nfkc(text)).lower()
 
 
 def normalise(text: str) -> str:
