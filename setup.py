@@ -1,4 +1,4 @@
-"""Only the optional C extension; everything else is in pyproject.toml.
+"""Only the optional C extensions; everything else is in pyproject.toml.
 
 ``crawler.search._rank`` (newsarchive_bm25, see crawler/search/_rank.c),
 ``crawler.extract._walk`` (the extraction's page walk, see crawler/extract/_walk.c),

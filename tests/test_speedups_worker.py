@@ -4,10 +4,11 @@
 ``crawler.search._tokens`` (``tokens.document_buffer`` after ``fold``) replace Python code
 that stays as the fallback and the reference (``dedupe._shingles_py``,
 ``dedupe._fingerprint_py``, ``tokens._document_buffer_py``; ``str.translate`` for
-``dedupe._per_char_nfkc``). The packed shingle set is
-stored in ``shingle_sets`` and the buffer is what FTS5 indexes: both must be the same
-bytes, so the tests compare bytes, on generated text and on real pages, and a crawl of
-the demo portal with and without the extensions must leave the same archive rows.
+``dedupe._per_char_nfkc``; ``cleaning._CONTROL_RE`` for ``_walk.has_control``). The
+packed shingle set is stored in ``shingle_sets`` and the buffer is what FTS5 indexes:
+both must be the same bytes, so the tests compare bytes, on generated text and on real
+pages, and a crawl of the demo portal with and without the extensions must leave the
+same archive rows.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from crawler import worker
 from crawler.archive import Archive, dedupe
+from crawler.extract import cleaning
 from crawler.search import tokens
 from crawler.worker import extract_page
 from tests.conftest import ROOT, run_cli
@@ -82,6 +84,27 @@ def test_same_bytes_on_any_unicode(text: str) -> None:
 @given(st.lists(CHINESE, max_size=400).map("".join))
 def test_same_bytes_on_chinese_text(text: str) -> None:
     _same(text)
+
+
+#: Any character, and often those at the edges of _CONTROL_RE's classes.
+CONTROL_EDGES = st.sampled_from(
+    "\x00\x08\x09\x0b\x1f\x20\t\n\r\ud7ff\ud800\ue003\ue004\ufffd\ufffe\uffff"
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(st.one_of(st.characters(), CONTROL_EDGES), max_size=60))
+@example("")
+@example("中文" * 50 + "\udfff")
+def test_control_scan_matches_the_regex(text: str) -> None:
+    # cleaning.parse removes _CONTROL_RE's characters only when the scan finds one: the
+    # C scan (crawler/extract/_walk.c) and the Python one must both say what the regex says.
+    expected = cleaning._CONTROL_RE.search(text) is not None
+    assert cleaning._walk_c is not None
+    assert cleaning._walk_c.has_control(text) is expected
+    assert cleaning._may_have_control_py(text) is expected
+    for kind in ("a", "中", "𠮷"):  # the string's storage: 1, 2 or 4 bytes per character
+        assert cleaning._walk_c.has_control(kind + text) is expected
 
 
 @pytest.mark.parametrize("path", PAGES + EVAL_PAGES, ids=lambda p: f"{p.parent.name}/{p.name}")
