@@ -90,8 +90,8 @@ def tune_gc() -> None:
     and raise the young-generation threshold to :data:`GC_THRESHOLD`.
 
     Without it, each full collection in a worker traverses the ~30,000 objects that
-    extraction keeps for good, eight times per 1,000 pages: about 0.45 ms of CPU per
-    page on the benchmark mirror, and 0.09 ms more in young collections. Nothing frozen
+    extraction keeps for good, eight times per 1,000 pages: 0.25-0.45 ms of CPU per page
+    on the benchmark mirror with the young collections (0.02 ms with it). Nothing frozen
     is garbage; what later pages leave behind is collected as before.
     """
     extract_page(WARM_UP_PAGE, "http://warm-up.invalid/a.html", None, None)
