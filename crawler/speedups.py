@@ -1,9 +1,12 @@
 """The optional C extensions and their two switches, in one place.
 
-``crawler.search._rank`` (search ranking, ``crawler/search/_rank.c``) and
-``crawler.extract._walk`` (the extraction's page walk, ``crawler/extract/_walk.c``) are
-built by ``pip install`` when a C compiler and Python's headers are present. Without them
-everything works, slower.
+``crawler.search._rank`` (search ranking, ``crawler/search/_rank.c``),
+``crawler.extract._walk`` (the extraction's page walk, ``crawler/extract/_walk.c``),
+``crawler.archive._shingles`` (the duplicate check's fingerprint,
+``crawler/archive/_shingles.c``) and ``crawler.search._tokens`` (the search index's token
+buffers, ``crawler/search/_tokens.c``) are built by ``pip install`` when a C compiler and
+Python's headers are present. Without them everything works, slower, with the same
+results.
 
 * ``NEWSARCHIVE_NO_SPEEDUPS=1`` does without them (the Python fallbacks; it wins).
 * ``NEWSARCHIVE_REQUIRE_SPEEDUPS=1`` makes a missing or unusable one an ImportError (CI).
@@ -27,7 +30,7 @@ def _flag(name: str) -> bool:
 
 
 def load(name: str, without: str) -> ModuleType | None:
-    """The extension ``crawler.<name>`` (``extract._walk``, ``search._rank``), or None
+    """The extension ``crawler.<name>`` (``extract._walk``, ``search._rank``, ...), or None
     when it is switched off or cannot be imported. ``without`` says what happens then
     (for the debug log)."""
     if _flag(NO_ENV):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -69,10 +70,42 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+#: A small page whose extraction builds what extraction builds once (the fold and NFKC
+#: tables, compiled patterns, caches) before :func:`tune_gc` freezes it.
+WARM_UP_PAGE = (
+    "<html><head><title>预热 Warm-up</title></head><body><div class=nav><a href=/>首页</a>"
+    "</div><div class=article><h1>消費者權益：ＡＢＣ１２３ 预热</h1><p>2024-01-02 10:20 "
+    "来源：本站 作者：张三</p><p>" + "市场监管部门发布消费提示，提醒广大消费者注意安全。" * 6
+    + "</p><p>责任编辑：李四</p></div></body></html>"
+).encode()
+#: Allocations (net of deallocations) of container objects between two young-generation
+#: collections in a worker; CPython's default is 700. Pages are freed by reference
+#: counting; a page's BeautifulSoup cycles wait a little longer for the collector.
+GC_THRESHOLD = (10_000, 10, 10)
+
+
+def tune_gc() -> None:
+    """Extract :data:`WARM_UP_PAGE`, then move every object alive (modules, tables,
+    caches: the same for every page) out of the collector's reach with ``gc.freeze()``
+    and raise the young-generation threshold to :data:`GC_THRESHOLD`.
+
+    Without it, each full collection in a worker traverses the ~30,000 objects that
+    extraction keeps for good, eight times per 1,000 pages: 0.25-0.45 ms of CPU per page
+    on the benchmark mirror with the young collections (0.02 ms with it). Nothing frozen
+    is garbage; what later pages leave behind is collected as before.
+    """
+    extract_page(WARM_UP_PAGE, "http://warm-up.invalid/a.html", None, None)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
 def init_worker(parent: int) -> None:
-    """Pool initializer: ignore Ctrl-C and die with the crawl process."""
+    """Pool initializer: ignore Ctrl-C, die with the crawl process, and keep the cyclic
+    garbage collector off the objects every page shares (:func:`tune_gc`)."""
     ignore_sigint()
     die_with_parent(parent)
+    tune_gc()
 
 
 class SharedPool:

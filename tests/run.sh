@@ -25,7 +25,8 @@ if ((${#need[@]})); then
 fi
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-# The C extensions (crawler/search/_rank.c, crawler/extract/_walk.c) are optional for
+# The C extensions (crawler/search/_rank.c, crawler/extract/_walk.c,
+# crawler/archive/_shingles.c, crawler/search/_tokens.c) are optional for
 # users; CI must have them built.
 export NEWSARCHIVE_REQUIRE_SPEEDUPS=1
 python3 -m venv .venv

@@ -698,7 +698,50 @@ done:
     return result;
 }
 
+/* has_control(text): whether text holds a character cleaning._CONTROL_RE removes (C0
+ * controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF; U+E000-U+E003), i.e.
+ * _CONTROL_RE.search(text) is not None, in one pass over the string's own storage. */
+#define IS_CONTROL(c)                                                                   \
+    (((c) < 0x20 && (c) != 0x09 && (c) != 0x0A && (c) != 0x0D) ||                       \
+     ((c) >= 0xD800 && (c) <= 0xE003) || (c) == 0xFFFE || (c) == 0xFFFF)
+
+static PyObject *
+py_has_control(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "text must be str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const void *data = PyUnicode_DATA(text);
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND:
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS1 c = ((const Py_UCS1 *)data)[i];
+            if (c < 0x20 && c != 0x09 && c != 0x0A && c != 0x0D)
+                Py_RETURN_TRUE;
+        }
+        break;
+    case PyUnicode_2BYTE_KIND:
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS2 c = ((const Py_UCS2 *)data)[i];
+            if (IS_CONTROL(c))
+                Py_RETURN_TRUE;
+        }
+        break;
+    default:
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS4 c = ((const Py_UCS4 *)data)[i];
+            if (IS_CONTROL(c))
+                Py_RETURN_TRUE;
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
+    {"has_control", py_has_control, METH_O,
+     "has_control(text) -> whether cleaning._CONTROL_RE would remove anything from text"},
     {"walk", py_walk, METH_VARARGS,
      "walk(root, page_root, block_tags, Stats, Line, collapse, is_boilerplate, stamp_findall)\n"
      "-> (lines, blocks): crawler.extract.maintext.walk() in C."},

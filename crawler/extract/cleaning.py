@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from lxml import etree
 
+from crawler import speedups
+
 from . import rules
 
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
@@ -39,10 +41,23 @@ _CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
 _ODD_CHARS = "\ufffe\uffff\ue000\ue001\ue002\ue003"
 
 
+#: ``crawler.extract._walk`` (optional), for its ``has_control`` scan; None without it.
+_walk_c = speedups.load("extract._walk", "the control-character check runs in Python")
+
+
 def _may_have_control(text: str) -> bool:
-    """Whether ``text`` may hold a character :data:`_CONTROL_RE` removes: 0.25 ms on a
-    90 KB Chinese page against 0.45 for the regex (a lone surrogate cannot be encoded;
-    the control bytes are deleted in one C pass; six single-character ``in`` scans)."""
+    """Whether ``text`` holds a character :data:`_CONTROL_RE` removes. With the C
+    extension one pass over the string (~0.07 ms on a 90 KB Chinese page), else
+    :func:`_may_have_control_py`."""
+    if _walk_c is not None:
+        return _walk_c.has_control(text)
+    return _may_have_control_py(text)
+
+
+def _may_have_control_py(text: str) -> bool:
+    """:func:`_may_have_control` in Python: 0.25 ms on a 90 KB Chinese page against 0.45
+    for the regex (a lone surrogate cannot be encoded; the control bytes are deleted in
+    one C pass; six single-character ``in`` scans)."""
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
@@ -57,7 +72,7 @@ def parse(text: str) -> etree._Element | None:
     text = _XML_DECL_RE.sub("", text, count=1)
     if _may_have_control(text):
         text = _CONTROL_RE.sub("", text)
-    if not text.strip():
+    if not text or text.isspace():  # what ``not text.strip()`` says, without a copy
         return None
     try:
         root = etree.fromstring(text, parser=_PARSER)
