@@ -17,6 +17,7 @@ They are enabled in ``crawler/settings.py``.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from datetime import UTC, datetime
@@ -208,6 +209,39 @@ class ByteCounter:
 
     def bytes_received(self, data: bytes, request: Request, spider: Any = None) -> None:
         request.meta[BYTES_KEY] = request.meta.get(BYTES_KEY, 0) + len(data)
+
+
+# -- robots.txt -------------------------------------------------------------------------------
+#: The logger of Scrapy's RobotsTxtMiddleware.
+ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
+
+
+class _RobotsErrorOneLine(logging.Filter):
+    """Scrapy logs a robots.txt it could not download as an ERROR with the whole Twisted
+    traceback (40 lines on a cron job's stderr whenever a portal is down). Make it one
+    warning line; the site's pages then fail, or not, and are reported as usual."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, dict) else {}
+        if record.exc_info and "request" in args and "f_exception" in args:
+            site = urlsplit(getattr(args["request"], "url", "")).netloc
+            record.msg = "robots.txt of %s could not be fetched (%s): its pages are tried anyway"
+            record.args = (site, args["f_exception"])
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+class RobotsTxtErrors:
+    """Extension: installs :class:`_RobotsErrorOneLine` on Scrapy's robots.txt logger."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RobotsTxtErrors:
+        logger = logging.getLogger(ROBOTS_LOGGER)
+        if not any(isinstance(f, _RobotsErrorOneLine) for f in logger.filters):
+            logger.addFilter(_RobotsErrorOneLine())
+        return cls()
 
 
 # -- reasons ----------------------------------------------------------------------------------

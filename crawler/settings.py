@@ -74,7 +74,11 @@ DOWNLOADER_MIDDLEWARES = {
     # crawler/stopping.py: after Ctrl-C or SIGTERM no request starts (last before download)
     "crawler.stopping.StopGuard": 1000,
 }
-EXTENSIONS = {"crawler.middlewares.ByteCounter": 0, "crawler.gc_tuning.GcTuning": 0}
+EXTENSIONS = {
+    "crawler.middlewares.ByteCounter": 0,
+    "crawler.middlewares.RobotsTxtErrors": 0,  # a robots.txt that fails: one line
+    "crawler.gc_tuning.GcTuning": 0,
+}
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.store.StorePipeline": 800,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST, ROOT, PortalServer, query, run_cli, write_profile
+from tests.conftest import FAST, ROOT, PortalServer, free_port, query, run_cli, write_profile
 
 EXPECTED = json.loads((Path(__file__).parent / "demo_expected.json").read_text(encoding="utf-8"))
 ARTICLES = {k: v for k, v in EXPECTED.items() if not k.startswith("_")}
@@ -98,6 +98,25 @@ def test_a_crawl_that_cannot_start_fails_loudly(tmp_path: Path, portal: PortalSe
     assert {r["status"] for r in query(db, "select status from crawl_sites")} == {"failed"}
     assert len(query(db, "select * from crawl_errors where url = '(start-up)'")) == 2
     assert portal.requests() == []
+
+
+def test_a_portal_that_is_down_is_one_line_per_failure(tmp_path: Path) -> None:
+    """robots.txt of a portal that refuses connections used to put Scrapy's ERROR with a
+    40-line Twisted traceback on stderr, which cron mails every hour the portal is down."""
+    profile = write_profile(tmp_path / "down.toml", f"http://127.0.0.1:{free_port()}")
+    db = tmp_path / "archive.db"
+    result = run_cli("crawl", str(profile), "--db", str(db), "--quiet",
+                     "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0")  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "robots" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"  demo-xfzx: {query(db, 'select url from crawl_errors')[0]['url']}: connection refused"
+    ]
+    verbose = run_cli("crawl", str(profile), "--db", str(db), "--verbose",
+                      "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=0")  # fmt: skip
+    assert "Traceback" not in verbose.stderr
+    assert "robots.txt of 127.0.0.1:" in verbose.stderr
+    assert "could not be fetched" in verbose.stderr
 
 
 def test_second_run_fetches_only_what_is_new(tmp_path: Path, portal: PortalServer) -> None:
