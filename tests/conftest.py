@@ -90,6 +90,17 @@ def stop_server(server: PortalServer) -> None:
 
 
 @pytest.fixture
+def switch_portal(tmp_path: Path) -> Iterator[PortalServer]:
+    """``tests/portalserver.py`` on a random port: redirects, canonical pointers and
+    multi-page articles, switched by files the test puts in ``tmp_path/switches``."""
+    root = tmp_path / "switches"
+    root.mkdir()
+    server = start_server(root, tmp_path / "requests.log", module="tests.portalserver")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture
 def portal(tmp_path: Path) -> Iterator[PortalServer]:
     """A private copy of the demo portal, served on a random port."""
     root = tmp_path / "portal"

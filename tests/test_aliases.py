@@ -11,14 +11,13 @@ archive keyed by aliases (as crawls before this issue wrote it) is upgraded by
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from crawler.archive import Archive
 from crawler.items import Article, RawPage
-from tests.conftest import FAST, PortalServer, query, run_cli, start_server, stop_server, to_toml
+from tests.conftest import FAST, PortalServer, query, run_cli, to_toml
 from tests.portalserver import PARAGRAPHS, TITLES
 from tests.test_distributed import WORKER as REDIS_WORKER
 from tests.test_distributed import cli as redis_cli
@@ -29,12 +28,8 @@ TRACKING = FINAL + "?utm_source=weibo&spm=1.2.3"
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[PortalServer]:
-    root = tmp_path / "switches"
-    root.mkdir()
-    server = start_server(root, tmp_path / "requests.log", module="tests.portalserver")
-    yield server
-    stop_server(server)
+def server(switch_portal: PortalServer) -> PortalServer:
+    return switch_portal  # conftest.switch_portal, by this module's name for it
 
 
 def profile(tmp_path: Path, base: str) -> Path:

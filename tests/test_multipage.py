@@ -9,24 +9,19 @@ continuation page that answers 500 and later recovers.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FAST, PortalServer, query, run_cli, start_server, stop_server, to_toml
+from tests.conftest import FAST, PortalServer, query, run_cli, to_toml
 from tests.portalserver import MULTI, MULTI_TITLES, NAV_WORDS, multi_urls
 
 SETTINGS = [*FAST, "-s", "NEWSARCHIVE_RETRY_BACKOFF=0.1"]
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[PortalServer]:
-    root = tmp_path / "switches"
-    root.mkdir()
-    server = start_server(root, tmp_path / "requests.log", module="tests.portalserver")
-    yield server
-    stop_server(server)
+def server(switch_portal: PortalServer) -> PortalServer:
+    return switch_portal  # conftest.switch_portal, by this module's name for it
 
 
 def crawl(tmp_path: Path, server: PortalServer, **extra: object) -> int:
